@@ -106,9 +106,9 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         _stakeToken = registry_.stakeToken();
         _treasury = treasury_;
         emit TreasuryUpdated(address(0), treasury_);
-        setProtocolFee(feeBps_);
-        setVerificationWindow(verificationWindow_);
-        setSlashPayerShare(slashPayerShareBps_);
+        _setProtocolFee(feeBps_);
+        _setVerificationWindow(verificationWindow_);
+        _setSlashPayerShare(slashPayerShareBps_);
     }
 
     // ───────────────────────────── Tenants ─────────────────────────────
@@ -339,14 +339,27 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     /// @inheritdoc IJobMarket
-    function setProtocolFee(uint16 feeBps) public onlyOwner {
+    function setProtocolFee(uint16 feeBps) external onlyOwner {
+        _setProtocolFee(feeBps);
+    }
+
+    /// @inheritdoc IJobMarket
+    function setVerificationWindow(uint32 window) external onlyOwner {
+        _setVerificationWindow(window);
+    }
+
+    /// @inheritdoc IJobMarket
+    function setSlashPayerShare(uint16 bps) external onlyOwner {
+        _setSlashPayerShare(bps);
+    }
+
+    function _setProtocolFee(uint16 feeBps) private {
         if (feeBps > MAX_FEE_BPS) revert ParameterOutOfBounds("feeBps", feeBps, 0, MAX_FEE_BPS);
         emit ProtocolFeeUpdated(_config.feeBps, feeBps);
         _config.feeBps = feeBps;
     }
 
-    /// @inheritdoc IJobMarket
-    function setVerificationWindow(uint32 window) public onlyOwner {
+    function _setVerificationWindow(uint32 window) private {
         if (window < MIN_VERIFICATION_WINDOW || window > MAX_VERIFICATION_WINDOW) {
             revert ParameterOutOfBounds("verificationWindow", window, MIN_VERIFICATION_WINDOW, MAX_VERIFICATION_WINDOW);
         }
@@ -354,8 +367,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         _config.verificationWindow = window;
     }
 
-    /// @inheritdoc IJobMarket
-    function setSlashPayerShare(uint16 bps) public onlyOwner {
+    function _setSlashPayerShare(uint16 bps) private {
         if (bps < MIN_SLASH_PAYER_SHARE_BPS || bps > MAX_SLASH_PAYER_SHARE_BPS) {
             revert ParameterOutOfBounds("slashPayerShareBps", bps, MIN_SLASH_PAYER_SHARE_BPS, MAX_SLASH_PAYER_SHARE_BPS);
         }

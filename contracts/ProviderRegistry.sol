@@ -51,7 +51,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     constructor(IERC20 stakeToken_, address owner_, uint32 unbondingDelay_) Ownable(owner_) {
         if (address(stakeToken_) == address(0)) revert ZeroAddress();
         _stakeToken = stakeToken_;
-        setUnbondingDelay(unbondingDelay_);
+        _setUnbondingDelay(unbondingDelay_);
     }
 
     modifier onlyMarket() {
@@ -204,7 +204,11 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
 
     /// @inheritdoc IProviderRegistry
     /// @dev Applies to requests made afterwards; pending unbondings keep their unlock time.
-    function setUnbondingDelay(uint32 delay) public onlyOwner {
+    function setUnbondingDelay(uint32 delay) external onlyOwner {
+        _setUnbondingDelay(delay);
+    }
+
+    function _setUnbondingDelay(uint32 delay) private {
         if (delay < MIN_UNBONDING_DELAY || delay > MAX_UNBONDING_DELAY) {
             revert UnbondingDelayOutOfBounds(delay, MIN_UNBONDING_DELAY, MAX_UNBONDING_DELAY);
         }
