@@ -12,63 +12,74 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IJobMarket} from "./interfaces/IJobMarket.sol";
+import {IJouleToken} from "./interfaces/IJouleToken.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IRewardEmitter} from "./interfaces/IRewardEmitter.sol";
 import {IWorkVerifier} from "./interfaces/IWorkVerifier.sol";
+import {ProviderRegistry} from "./ProviderRegistry.sol";
+import {RewardEmitter} from "./RewardEmitter.sol";
 
 /// @title JobMarket
 /// @notice Escrow, bidding, proofs, settlement and pull-payment balances for Joule GPU jobs.
-/// @dev A job keeps three storage slots: the hash of its immutable params, {provider, price, status}
-/// and its progress. Everything else travels in calldata (checked against the hash) and in events.
+/// @dev A job keeps two storage slots: a commitment to its immutable terms (params, then params + assignment)
+/// and one slot of state — the best bid while open, the progress once assigned. Everything else travels in
+/// calldata (checked against the commitment) and in events. The market deploys its ProviderRegistry and
+/// RewardEmitter, which therefore know it as an immutable.
 contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     // ───────────────────────────── Constants ─────────────────────────────
-    uint16 public constant MAX_FEE_BPS = 1_000; // 10 %
-    uint16 public constant MIN_SLASH_PAYER_SHARE_BPS = 5_000; // the payer gets at least half of a slash
-    uint16 public constant MAX_SLASH_PAYER_SHARE_BPS = 10_000;
-    uint32 public constant MIN_VERIFICATION_WINDOW = 1 hours;
-    uint32 public constant MAX_VERIFICATION_WINDOW = 7 days;
-    uint32 public constant MIN_DELIVERY_WINDOW = 10 minutes;
-    uint32 public constant MAX_DELIVERY_WINDOW = 365 days;
-    uint32 public constant MAX_BIDDING_PERIOD = 30 days;
-    uint8 public constant MAX_MILESTONES = 64;
+    uint16 internal constant MAX_FEE_BPS = 1_000; // 10 %
+    uint16 internal constant MIN_SLASH_PAYER_SHARE_BPS = 5_000; // the payer gets at least half of a slash
+    uint16 internal constant MAX_SLASH_PAYER_SHARE_BPS = 10_000;
+    uint32 internal constant MIN_VERIFICATION_WINDOW = 1 hours;
+    uint32 internal constant MAX_VERIFICATION_WINDOW = 7 days;
+    uint32 internal constant MIN_DELIVERY_WINDOW = 10 minutes;
+    uint32 internal constant MAX_DELIVERY_WINDOW = 365 days;
+    uint32 internal constant MAX_BIDDING_PERIOD = 30 days;
+    uint8 internal constant MAX_MILESTONES = 64;
     uint16 private constant _BPS = 10_000;
+    /// @dev Set in every balance slot ever credited, so a slot emptied by a withdrawal stays non-zero and the
+    /// next credit costs a warm write (2.9k gas) instead of a fresh one (20k). Balances stay below 2^255.
+    uint256 private constant _TOUCHED = 1 << 255;
     uint256 private constant _PARAMS_SIZE = 17 * 32; // JobParams: 4 words + JobRequest 9 + Requirements 4
 
-    bytes32 public constant BID_TYPEHASH =
+    bytes32 internal constant BID_TYPEHASH =
         keccak256("Bid(uint256 jobId,address provider,uint128 pricePerUnit,uint40 expiry,uint256 nonce)");
-    bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
+    bytes32 internal constant ATTESTATION_TYPEHASH = keccak256(
         "WorkAttestation(uint256 jobId,uint8 milestone,bytes32 resultRoot,uint64 units,uint64 energyWh,bool accepted)"
     );
 
     IProviderRegistry private immutable _registry;
     IRewardEmitter private immutable _emitter;
     address private immutable _stakeToken;
+    /// @dev Fixed at deployment (a governance-controlled contract such as a timelocked Safe): settlement credits
+    /// fees without a storage read, and governance cannot redirect what the treasury accrued.
+    address private immutable _treasury;
+    /// @dev Reward epochs: the market records verified work per provider and epoch; the emitter pays it out.
+    uint40 private immutable _rewardGenesis;
+    uint32 private immutable _epochLength;
 
     // ───────────────────────────── Storage ─────────────────────────────
-    /// @dev Slot 1 of a job: 160 + 88 + 8 = 256 bits. During bidding `provider`/`pricePerUnit` hold the best
-    /// on-chain bid; once assigned, the winner. Prices are bounded by `type(uint88).max` at creation.
+    /// @dev A job's state slot while Open (and Cancelled/Expired from Open): the best on-chain bid.
+    /// 160 + 88 + 8 = 256 bits; prices are bounded by `type(uint88).max` at creation.
     struct JobState {
         address provider;
         uint88 pricePerUnit;
         JobStatus status;
     }
 
-    /// @dev Slot 2 of a job: 8 + 40 + 40 + 64 + 64 + 40 = 256 bits. `verifyDeadline != 0` iff a proof is pending.
+    /// @dev The same slot once assigned (the winner and price moved into the commitment):
+    /// 8 + 32 + 32 + 64 + 64 + 48 + 8 = 256 bits. `status` sits in the top byte in both layouts.
+    /// `verifyDeadline != 0` iff a proof is pending. Timestamps are uint32 (good until 2106).
     struct Progress {
         uint8 settled;
-        uint40 deliveryDeadline;
-        uint40 verifyDeadline;
+        uint32 deliveryDeadline;
+        uint32 verifyDeadline;
         uint64 unitsSettled;
         uint64 pendingUnits;
-        uint40 pendingEnergyWh;
-    }
-
-    struct Job {
-        bytes32 paramsHash;
-        JobState state;
-        Progress progress;
+        uint48 pendingEnergyWh;
+        JobStatus status;
     }
 
     /// @dev One slot read and written by `createJob`: 64 + 16 + 32 + 16 + 8 = 136 bits.
@@ -81,34 +92,39 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     Config private _config;
-    address private _treasury;
-    mapping(uint256 jobId => Job) private _jobs;
+    mapping(uint256 jobId => bytes32) private _commitments;
+    /// @dev Read as `JobState` or, through `_progress`, as `Progress`, depending on the status.
+    mapping(uint256 jobId => JobState) private _states;
     mapping(address account => mapping(address token => uint256)) private _balances;
     mapping(address token => bool) private _allowedTokens;
     mapping(address verifier => bool) private _allowedVerifiers;
     mapping(address provider => mapping(uint256 wordPos => uint256)) private _nonceBitmap;
+    mapping(uint32 epoch => uint256) private _epochUnits;
+    mapping(address provider => mapping(uint32 epoch => uint256)) private _workUnits;
 
     // ───────────────────────────── Constructor ─────────────────────────────
-    constructor(
-        IProviderRegistry registry_,
-        IRewardEmitter emitter_,
-        address treasury_,
-        address owner_,
-        uint16 feeBps_,
-        uint32 verificationWindow_,
-        uint16 slashPayerShareBps_
-    ) Ownable(owner_) EIP712("Joule JobMarket", "1") {
-        if (address(registry_) == address(0) || address(emitter_) == address(0) || treasury_ == address(0)) {
-            revert ZeroAddress();
-        }
-        _registry = registry_;
-        _emitter = emitter_;
-        _stakeToken = registry_.stakeToken();
+    /// @param joule the JOULE token: stake token and reward token (the emitter must then be made its minter).
+    constructor(IJouleToken joule, address treasury_, address owner_, MarketSettings memory settings)
+        Ownable(owner_)
+        EIP712("Joule JobMarket", "1")
+    {
+        if (address(joule) == address(0) || treasury_ == address(0)) revert ZeroAddress();
+        _stakeToken = address(joule);
+        _registry = new ProviderRegistry(IERC20(address(joule)), owner_, settings.unbondingDelay, address(this));
+        _emitter = new RewardEmitter(
+            joule,
+            settings.rewardGenesis,
+            settings.epochLength,
+            settings.initialEmission,
+            settings.halvingInterval,
+            address(this)
+        );
         _treasury = treasury_;
-        emit TreasuryUpdated(address(0), treasury_);
-        _setProtocolFee(feeBps_);
-        _setVerificationWindow(verificationWindow_);
-        _setSlashPayerShare(slashPayerShareBps_);
+        _rewardGenesis = _emitter.genesis();
+        _epochLength = settings.epochLength;
+        _setProtocolFee(settings.feeBps);
+        _setVerificationWindow(settings.verificationWindow);
+        _setSlashPayerShare(settings.slashPayerShareBps);
     }
 
     // ───────────────────────────── Tenants ─────────────────────────────
@@ -137,9 +153,9 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
 
     /// @inheritdoc IJobMarket
     function cancelJob(uint256 jobId, JobParams calldata params) external nonReentrant {
-        _checkParams(jobId, params);
-        JobState memory s = _jobs[jobId].state;
+        JobState memory s = _states[jobId];
         if (s.status != JobStatus.Open) revert JobNotOpen(jobId, s.status);
+        _checkParams(jobId, params);
         if (msg.sender != params.tenant) revert NotTenant(jobId, msg.sender);
         _closeOpen(jobId, params, s, JobStatus.Cancelled, CloseReason.CancelledByTenant);
     }
@@ -147,10 +163,10 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     /// @inheritdoc IJobMarket
     function acceptBid(JobParams calldata params, Bid calldata bid, bytes calldata signature) external nonReentrant {
         uint256 jobId = bid.jobId;
-        _checkParams(jobId, params);
         if (_config.paused) revert MarketPaused();
-        JobState memory s = _jobs[jobId].state;
+        JobState memory s = _states[jobId];
         if (s.status != JobStatus.Open) revert JobNotOpen(jobId, s.status);
+        bytes32 paramsHash = _checkParams(jobId, params);
         if (msg.sender != params.tenant) revert NotTenant(jobId, msg.sender);
         if (bid.expiry < block.timestamp) revert BidExpired(bid.expiry, block.timestamp);
         _checkPrice(jobId, bid.pricePerUnit, params.request.maxPricePerUnit);
@@ -163,23 +179,21 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         address previous = s.provider;
         // The signer's collateral is already locked if it also holds the best on-chain bid.
         if (previous != bid.provider) {
-            _registry.lockCollateral(bid.provider, jobId, collateral, params.request.requirements);
+            _registry.lockCollateral(bid.provider, collateral, params.request.requirements);
         }
-        // Price fits uint88: it is <= maxPricePerUnit, bounded at creation.
-        _jobs[jobId].state = JobState(bid.provider, uint88(bid.pricePerUnit), JobStatus.Assigned);
-        _assign(jobId, params, bid.provider, bid.pricePerUnit, true);
+        _assign(jobId, params, paramsHash, bid.provider, bid.pricePerUnit, true);
         if (previous != address(0) && previous != bid.provider) {
-            _registry.releaseCollateral(previous, jobId, collateral);
+            _registry.releaseCollateral(previous, collateral);
         }
     }
 
     // ───────────────────────────── Providers ─────────────────────────────
     /// @inheritdoc IJobMarket
     function placeBid(uint256 jobId, JobParams calldata params, uint128 pricePerUnit) external nonReentrant {
-        _checkParams(jobId, params);
         if (_config.paused) revert MarketPaused();
-        JobState memory s = _jobs[jobId].state;
+        JobState memory s = _states[jobId];
         if (s.status != JobStatus.Open) revert JobNotOpen(jobId, s.status);
+        _checkParams(jobId, params);
         if (block.timestamp >= params.request.biddingEnd) revert BiddingClosed(jobId, params.request.biddingEnd);
         _checkPrice(jobId, pricePerUnit, params.request.maxPricePerUnit);
         if (s.provider != address(0) && pricePerUnit >= s.pricePerUnit) {
@@ -189,13 +203,13 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         address replaced = s.provider;
         uint256 collateral = params.request.collateral;
         if (replaced != msg.sender) {
-            _registry.lockCollateral(msg.sender, jobId, collateral, params.request.requirements);
+            _registry.lockCollateral(msg.sender, collateral, params.request.requirements);
         }
         // Price fits uint88: it is <= maxPricePerUnit, bounded at creation.
-        _jobs[jobId].state = JobState(msg.sender, uint88(pricePerUnit), JobStatus.Open);
+        _states[jobId] = JobState(msg.sender, uint88(pricePerUnit), JobStatus.Open);
         emit BidPlaced(jobId, msg.sender, pricePerUnit, replaced);
         if (replaced != address(0) && replaced != msg.sender) {
-            _registry.releaseCollateral(replaced, jobId, collateral);
+            _registry.releaseCollateral(replaced, collateral);
         }
     }
 
@@ -203,29 +217,28 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     function submitProof(
         uint256 jobId,
         JobParams calldata params,
+        Assignment calldata assignment,
         uint8 milestone,
         bytes32 resultRoot,
         uint64 units,
         uint64 energyWh
     ) external nonReentrant {
-        _checkParams(jobId, params);
-        Job storage job = _jobs[jobId];
-        JobState memory s = job.state;
-        if (s.status != JobStatus.Assigned) revert JobNotAssigned(jobId, s.status);
-        if (msg.sender != s.provider) revert NotAssignedProvider(jobId, msg.sender);
-        Progress memory p = job.progress;
+        Progress memory p = _progress(jobId);
+        if (p.status != JobStatus.Assigned) revert JobNotAssigned(jobId, p.status);
+        _checkAssigned(jobId, params, assignment);
+        if (msg.sender != assignment.provider) revert NotAssignedProvider(jobId, msg.sender);
         if (p.verifyDeadline != 0) revert ProofPending(jobId, p.settled);
         if (milestone != p.settled) revert WrongMilestone(jobId, p.settled, milestone);
         if (block.timestamp > p.deliveryDeadline) revert DeliveryDeadlinePassed(jobId, p.deliveryDeadline);
         if (units == 0) revert InvalidUnits(units);
         uint256 total = uint256(p.unitsSettled) + units;
         if (total > params.request.maxUnits) revert UnitsExceedMax(jobId, total, params.request.maxUnits);
-        if (energyWh > type(uint40).max) revert EnergyTooLarge(energyWh);
+        if (energyWh > type(uint48).max) revert EnergyTooLarge(energyWh);
 
-        p.verifyDeadline = uint40(block.timestamp) + params.verificationWindow;
+        p.verifyDeadline = uint32(block.timestamp) + params.verificationWindow;
         p.pendingUnits = units;
-        p.pendingEnergyWh = uint40(energyWh);
-        job.progress = p;
+        p.pendingEnergyWh = uint48(energyWh);
+        _setProgress(jobId, p);
         emit ProofSubmitted(jobId, milestone, msg.sender, resultRoot, units, energyWh, p.verifyDeadline);
     }
 
@@ -238,22 +251,24 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     // ───────────────────────────── Anyone ─────────────────────────────
     /// @inheritdoc IJobMarket
     function award(uint256 jobId, JobParams calldata params) external nonReentrant {
-        _checkParams(jobId, params);
-        JobState memory s = _jobs[jobId].state;
+        JobState memory s = _states[jobId];
         if (s.status != JobStatus.Open) revert JobNotOpen(jobId, s.status);
+        bytes32 paramsHash = _checkParams(jobId, params);
         if (block.timestamp < params.request.biddingEnd) revert BiddingNotEnded(jobId, params.request.biddingEnd);
         if (s.provider == address(0)) revert NoBid(jobId);
         // The winner's collateral was locked when it placed the bid, so award cannot fail on the provider.
-        _jobs[jobId].state.status = JobStatus.Assigned;
-        _assign(jobId, params, s.provider, s.pricePerUnit, false);
+        _assign(jobId, params, paramsHash, s.provider, s.pricePerUnit, false);
     }
 
     /// @inheritdoc IJobMarket
-    function settle(uint256 jobId, JobParams calldata params, WorkAttestation calldata attestation, bytes calldata signatures)
-        external
-        nonReentrant
-    {
-        _settle(jobId, params, attestation, signatures);
+    function settle(
+        uint256 jobId,
+        JobParams calldata params,
+        Assignment calldata assignment,
+        WorkAttestation calldata attestation,
+        bytes calldata signatures
+    ) external nonReentrant {
+        _settle(jobId, params, assignment, attestation, signatures);
     }
 
     /// @inheritdoc IJobMarket
@@ -262,30 +277,30 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (n == 0) revert EmptyBatch();
         for (uint256 i; i < n; ++i) {
             Settlement calldata st = settlements[i];
-            _settle(st.jobId, st.params, st.attestation, st.signatures);
+            _settle(st.jobId, st.params, st.assignment, st.attestation, st.signatures);
         }
     }
 
     /// @inheritdoc IJobMarket
-    function expire(uint256 jobId, JobParams calldata params) external nonReentrant {
-        _checkParams(jobId, params);
-        Job storage job = _jobs[jobId];
-        JobState memory s = job.state;
+    function expire(uint256 jobId, JobParams calldata params, Assignment calldata assignment) external nonReentrant {
+        JobState memory s = _states[jobId];
         if (s.status == JobStatus.Open) {
+            _checkParams(jobId, params);
             // An open job with a bid is awarded, not expired: the bid is binding and its collateral locked.
             if (block.timestamp < params.request.biddingEnd || s.provider != address(0)) {
                 revert NothingToExpire(jobId, s.status);
             }
             _closeOpen(jobId, params, s, JobStatus.Expired, CloseReason.NoBids);
         } else if (s.status == JobStatus.Assigned) {
-            Progress memory p = job.progress;
+            _checkAssigned(jobId, params, assignment);
+            Progress memory p = _progress(jobId);
             if (p.verifyDeadline != 0) {
                 if (block.timestamp <= p.verifyDeadline) revert NothingToExpire(jobId, s.status);
                 // Verifiers never answered: nobody is at fault. Refund what was not paid, free the collateral.
-                _closeAssigned(jobId, params, s, p, JobStatus.Expired, CloseReason.VerificationTimeout);
+                _closeAssigned(jobId, params, assignment, p, JobStatus.Expired, CloseReason.VerificationTimeout);
             } else {
                 if (block.timestamp <= p.deliveryDeadline) revert NothingToExpire(jobId, s.status);
-                _closeAssigned(jobId, params, s, p, JobStatus.Failed, CloseReason.DeliveryMissed);
+                _closeAssigned(jobId, params, assignment, p, JobStatus.Failed, CloseReason.DeliveryMissed);
             }
         } else {
             revert NothingToExpire(jobId, s.status);
@@ -294,17 +309,19 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
 
     // ───────────────────────────── Balances ─────────────────────────────
     /// @inheritdoc IJobMarket
-    function withdraw(address token, uint256 amount, address to) external nonReentrant {
+    /// @dev No reentrancy guard needed: the balance is debited before the transfer (checks-effects-interactions).
+    function withdraw(address token, uint256 amount, address to) external {
         if (to == address(0)) revert ZeroAddress();
         if (amount == 0) revert ZeroAmount();
-        uint256 balance = _balances[msg.sender][token];
+        mapping(address => uint256) storage balances = _balances[msg.sender];
+        uint256 raw = balances[token];
+        uint256 balance = raw & ~_TOUCHED;
         if (balance < amount) revert InsufficientBalance(msg.sender, token, balance, amount);
         unchecked {
-            // Cannot underflow: checked just above.
-            balance -= amount;
+            // Cannot underflow: amount <= balance, the low bits of raw; the touched bit stays set.
+            balances[token] = raw - amount;
         }
-        _balances[msg.sender][token] = balance;
-        emit Withdrawn(msg.sender, token, to, amount, balance);
+        emit Withdrawn(msg.sender, token, amount);
         IERC20(token).safeTransfer(to, amount);
     }
 
@@ -314,10 +331,10 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (tokens.length == 0 && epochs.length == 0) revert EmptyBatch();
         for (uint256 i; i < tokens.length; ++i) {
             address token = tokens[i];
-            uint256 amount = _balances[msg.sender][token];
+            uint256 amount = _balances[msg.sender][token] & ~_TOUCHED;
             if (amount == 0) continue;
-            _balances[msg.sender][token] = 0;
-            emit Withdrawn(msg.sender, token, to, amount, 0);
+            _balances[msg.sender][token] = _TOUCHED;
+            emit Withdrawn(msg.sender, token, amount);
             IERC20(token).safeTransfer(to, amount);
         }
         if (epochs.length != 0) _emitter.claimRewardsFor(msg.sender, epochs, to);
@@ -325,14 +342,14 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
 
     // ───────────────────────────── Governance ─────────────────────────────
     /// @inheritdoc IJobMarket
-    function setTokenAllowed(address token, bool allowed) external onlyOwner {
+    function setAllowedToken(address token, bool allowed) external onlyOwner {
         if (token == address(0)) revert ZeroAddress();
         _allowedTokens[token] = allowed;
         emit TokenAllowed(token, allowed);
     }
 
     /// @inheritdoc IJobMarket
-    function setVerifierAllowed(address verifier, bool allowed) external onlyOwner {
+    function setAllowedVerifier(address verifier, bool allowed) external onlyOwner {
         if (verifier == address(0)) revert ZeroAddress();
         _allowedVerifiers[verifier] = allowed;
         emit VerifierAllowed(verifier, allowed);
@@ -349,7 +366,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     /// @inheritdoc IJobMarket
-    function setSlashPayerShare(uint16 bps) external onlyOwner {
+    function setSlashPayerShareBps(uint16 bps) external onlyOwner {
         _setSlashPayerShare(bps);
     }
 
@@ -376,14 +393,6 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     /// @inheritdoc IJobMarket
-    /// @dev Only future fees and slashes go to the new treasury; the old one keeps and withdraws its balance.
-    function setTreasury(address treasury_) external onlyOwner {
-        if (treasury_ == address(0)) revert ZeroAddress();
-        emit TreasuryUpdated(_treasury, treasury_);
-        _treasury = treasury_;
-    }
-
-    /// @inheritdoc IJobMarket
     function pause() external onlyOwner {
         _config.paused = true;
         emit Paused(msg.sender);
@@ -397,50 +406,67 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
 
     // ───────────────────────────── Views ─────────────────────────────
     /// @inheritdoc IJobMarket
-    function jobCount() external view returns (uint256) {
-        return _config.jobCount;
-    }
-
-    /// @inheritdoc IJobMarket
     function jobStatus(uint256 jobId) external view returns (JobStatus) {
-        return _jobs[jobId].state.status;
+        return _states[jobId].status;
     }
 
     /// @inheritdoc IJobMarket
-    function jobParamsHash(uint256 jobId) external view returns (bytes32) {
-        return _jobs[jobId].paramsHash;
+    function commitment(uint256 jobId) external view returns (bytes32) {
+        return _commitments[jobId];
     }
 
     /// @inheritdoc IJobMarket
     function bestBid(uint256 jobId) external view returns (address provider, uint256 pricePerUnit) {
-        JobState memory s = _jobs[jobId].state;
+        JobState memory s = _states[jobId];
+        if (!_isBidLayout(s.status)) return (address(0), 0);
         return (s.provider, s.pricePerUnit);
     }
 
     /// @inheritdoc IJobMarket
-    function jobProgress(uint256 jobId)
-        external
-        view
-        returns (uint8, uint40, uint40, uint64, uint64, uint64)
-    {
-        Progress memory p = _jobs[jobId].progress;
+    function jobProgress(uint256 jobId) external view returns (uint8, uint32, uint32, uint64, uint64, uint64) {
+        Progress memory p = _progress(jobId);
+        if (_isBidLayout(p.status)) return (0, 0, 0, 0, 0, 0);
         return (p.settled, p.deliveryDeadline, p.verifyDeadline, p.unitsSettled, p.pendingUnits, p.pendingEnergyWh);
     }
 
     /// @inheritdoc IJobMarket
-    function escrowOf(uint256 jobId, JobParams calldata params) external view returns (uint256) {
-        _checkParams(jobId, params);
-        JobState memory s = _jobs[jobId].state;
-        if (s.status == JobStatus.Open) return uint256(params.request.maxUnits) * params.request.maxPricePerUnit;
-        if (s.status == JobStatus.Assigned) {
-            return uint256(params.request.maxUnits - _jobs[jobId].progress.unitsSettled) * s.pricePerUnit;
+    function heldInEscrow(uint256 jobId, JobParams calldata params, Assignment calldata assignment)
+        external
+        view
+        returns (uint256)
+    {
+        JobStatus status = _states[jobId].status;
+        if (status == JobStatus.Open) {
+            _checkParams(jobId, params);
+            return uint256(params.request.maxUnits) * params.request.maxPricePerUnit;
+        }
+        if (status == JobStatus.Assigned) {
+            _checkAssigned(jobId, params, assignment);
+            return uint256(params.request.maxUnits - _progress(jobId).unitsSettled) * assignment.pricePerUnit;
         }
         return 0;
     }
 
     /// @inheritdoc IJobMarket
+    function currentEpoch() public view returns (uint32) {
+        // Before genesis everything counts in epoch 0.
+        if (block.timestamp <= _rewardGenesis) return 0;
+        return uint32((block.timestamp - _rewardGenesis) / _epochLength);
+    }
+
+    /// @inheritdoc IJobMarket
+    function totalUnits(uint32 epoch) external view returns (uint256) {
+        return _epochUnits[epoch];
+    }
+
+    /// @inheritdoc IJobMarket
+    function workOf(address provider, uint32 epoch) external view returns (uint256) {
+        return _workUnits[provider][epoch];
+    }
+
+    /// @inheritdoc IJobMarket
     function balanceOf(address account, address token) external view returns (uint256) {
-        return _balances[account][token];
+        return _balances[account][token] & ~_TOUCHED;
     }
 
     /// @inheritdoc IJobMarket
@@ -459,53 +485,24 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     /// @inheritdoc IJobMarket
-    function treasury() external view returns (address) {
-        return _treasury;
+    function allowlist(address account) external view returns (bool token, bool verifier) {
+        return (_allowedTokens[account], _allowedVerifiers[account]);
     }
 
     /// @inheritdoc IJobMarket
-    function protocolFeeBps() external view returns (uint16) {
-        return _config.feeBps;
-    }
-
-    /// @inheritdoc IJobMarket
-    function verificationWindow() external view returns (uint32) {
-        return _config.verificationWindow;
-    }
-
-    /// @inheritdoc IJobMarket
-    function slashPayerShareBps() external view returns (uint16) {
-        return _config.slashPayerShareBps;
-    }
-
-    /// @inheritdoc IJobMarket
-    function isTokenAllowed(address token) external view returns (bool) {
-        return _allowedTokens[token];
-    }
-
-    /// @inheritdoc IJobMarket
-    function isVerifierAllowed(address verifier) external view returns (bool) {
-        return _allowedVerifiers[verifier];
-    }
-
-    /// @inheritdoc IJobMarket
-    function paused() external view returns (bool) {
-        return _config.paused;
-    }
-
-    /// @inheritdoc IJobMarket
-    function registry() external view returns (address) {
-        return address(_registry);
-    }
-
-    /// @inheritdoc IJobMarket
-    function rewardEmitter() external view returns (address) {
-        return address(_emitter);
-    }
-
-    /// @inheritdoc IJobMarket
-    function stakeToken() external view returns (address) {
-        return _stakeToken;
+    function parameters() external view returns (Parameters memory) {
+        Config memory c = _config;
+        return Parameters({
+            feeBps: c.feeBps,
+            verificationWindow: c.verificationWindow,
+            slashPayerShareBps: c.slashPayerShareBps,
+            paused: c.paused,
+            jobCount: c.jobCount,
+            treasury: _treasury,
+            registry: address(_registry),
+            rewardEmitter: address(_emitter),
+            stakeToken: _stakeToken
+        });
     }
 
     // ───────────────────────────── Internal: lifecycle ─────────────────────────────
@@ -529,9 +526,8 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
             verificationWindow: c.verificationWindow,
             request: request
         });
-        Job storage job = _jobs[jobId];
-        job.paramsHash = keccak256(abi.encode(params));
-        job.state.status = JobStatus.Open;
+        _commitments[jobId] = keccak256(abi.encode(params));
+        _states[jobId].status = JobStatus.Open;
         emit JobCreated(jobId, tenant, payer, params, funded);
 
         _pullExactly(IERC20(request.token), payer, funded);
@@ -552,25 +548,35 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         }
     }
 
-    /// @dev Moves the job to Assigned with `provider` at `price` (state slot already written by the caller).
-    function _assign(uint256 jobId, JobParams calldata params, address provider, uint256 price, bool signed) private {
+    /// @dev Moves the job to Assigned: the winner and price go into the commitment, the state slot becomes progress.
+    function _assign(
+        uint256 jobId,
+        JobParams calldata params,
+        bytes32 paramsHash,
+        address provider,
+        uint256 price,
+        bool signed
+    ) private {
         uint64 maxUnits = params.request.maxUnits;
         // Cannot underflow: price <= maxPricePerUnit was checked when the bid came in.
         uint256 refund = uint256(maxUnits) * (params.request.maxPricePerUnit - price);
-        uint40 deliveryDeadline = uint40(block.timestamp) + params.request.deliveryWindow;
-        _jobs[jobId].progress = Progress(0, deliveryDeadline, 0, 0, 0, 0);
+        uint32 deliveryDeadline = uint32(block.timestamp) + params.request.deliveryWindow;
+        _commitments[jobId] = _assignmentCommitment(paramsHash, provider, price);
+        _setProgress(jobId, Progress(0, deliveryDeadline, 0, 0, 0, 0, JobStatus.Assigned));
         if (refund != 0) _credit(params.payer, params.request.token, refund);
         emit JobAssigned(jobId, provider, price, uint256(maxUnits) * price, refund, deliveryDeadline, signed);
     }
 
-    function _settle(uint256 jobId, JobParams calldata params, WorkAttestation calldata a, bytes calldata signatures)
-        private
-    {
-        _checkParams(jobId, params);
-        Job storage job = _jobs[jobId];
-        JobState memory s = job.state;
-        if (s.status != JobStatus.Assigned) revert JobNotAssigned(jobId, s.status);
-        Progress memory p = job.progress;
+    function _settle(
+        uint256 jobId,
+        JobParams calldata params,
+        Assignment calldata assignment,
+        WorkAttestation calldata a,
+        bytes calldata signatures
+    ) private {
+        Progress memory p = _progress(jobId);
+        if (p.status != JobStatus.Assigned) revert JobNotAssigned(jobId, p.status);
+        _checkAssigned(jobId, params, assignment);
         if (p.verifyDeadline == 0) revert NoProofPending(jobId);
         if (a.jobId != jobId || a.milestone != p.settled || a.units != p.pendingUnits || a.energyWh != p.pendingEnergyWh)
         {
@@ -583,12 +589,14 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         }
 
         if (!a.accepted) {
-            _closeAssigned(jobId, params, s, p, JobStatus.Failed, CloseReason.ProofRejected);
+            _closeAssigned(jobId, params, assignment, p, JobStatus.Failed, CloseReason.ProofRejected);
             return;
         }
 
         address token = params.request.token;
-        uint256 payment = uint256(a.units) * s.pricePerUnit;
+        address provider = assignment.provider;
+        uint256 price = assignment.pricePerUnit;
+        uint256 payment = uint256(a.units) * price;
         // Fee rounds up, in the protocol's favour; it never exceeds the payment since feeBps <= MAX_FEE_BPS.
         uint256 fee = Math.mulDiv(payment, params.feeBps, _BPS, Math.Rounding.Ceil);
         uint8 milestone = p.settled;
@@ -598,28 +606,29 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
             ++p.settled;
             p.unitsSettled += p.pendingUnits;
             // The delivery clock stops while verifiers work: add back the time the proof waited.
-            p.deliveryDeadline += uint40(block.timestamp) - (p.verifyDeadline - params.verificationWindow);
+            p.deliveryDeadline += uint32(block.timestamp) - (p.verifyDeadline - params.verificationWindow);
         }
         p.verifyDeadline = 0;
         p.pendingUnits = 0;
         p.pendingEnergyWh = 0;
-        job.progress = p;
+        bool completed = p.settled == params.request.milestones;
+        if (completed) p.status = JobStatus.Completed;
+        _setProgress(jobId, p);
 
-        _credit(s.provider, token, payment - fee);
+        _credit(provider, token, payment - fee);
         if (fee != 0) _credit(_treasury, token, fee);
-        uint32 epoch = _emitter.recordWork(s.provider, a.units);
+        uint32 epoch = _recordWork(provider, a.units);
 
-        uint256 remaining = uint256(params.request.maxUnits - p.unitsSettled) * s.pricePerUnit;
+        uint256 remaining = uint256(params.request.maxUnits - p.unitsSettled) * price;
         emit MilestoneSettled(
-            jobId, milestone, s.provider, a.resultRoot, a.units, a.energyWh, payment, fee, remaining, p.deliveryDeadline, epoch
+            jobId, milestone, provider, a.resultRoot, a.units, a.energyWh, payment, fee, remaining, p.deliveryDeadline, epoch
         );
 
-        if (p.settled == params.request.milestones) {
-            job.state.status = JobStatus.Completed;
+        if (completed) {
             if (remaining != 0) _credit(params.payer, token, remaining);
             uint256 collateral = params.request.collateral;
             emit JobClosed(jobId, JobStatus.Completed, CloseReason.Completed, remaining, collateral, 0, 0);
-            if (collateral != 0) _registry.releaseCollateral(s.provider, jobId, collateral);
+            if (collateral != 0) _registry.releaseCollateral(provider, collateral);
         }
     }
 
@@ -627,12 +636,12 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     function _closeOpen(uint256 jobId, JobParams calldata params, JobState memory s, JobStatus status, CloseReason reason)
         private
     {
-        _jobs[jobId].state.status = status;
+        _states[jobId].status = status;
         uint256 refund = uint256(params.request.maxUnits) * params.request.maxPricePerUnit;
         _credit(params.payer, params.request.token, refund);
         bool release = s.provider != address(0) && params.request.collateral != 0;
         emit JobClosed(jobId, status, reason, refund, release ? params.request.collateral : 0, 0, 0);
-        if (release) _registry.releaseCollateral(s.provider, jobId, params.request.collateral);
+        if (release) _registry.releaseCollateral(s.provider, params.request.collateral);
     }
 
     /// @dev Closes an Assigned job early. Failed: the collateral is slashed; Expired: it is released.
@@ -640,20 +649,17 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     function _closeAssigned(
         uint256 jobId,
         JobParams calldata params,
-        JobState memory s,
+        Assignment calldata assignment,
         Progress memory p,
         JobStatus status,
         CloseReason reason
     ) private {
-        Job storage job = _jobs[jobId];
-        job.state.status = status;
-        if (p.verifyDeadline != 0) {
-            p.verifyDeadline = 0;
-            p.pendingUnits = 0;
-            p.pendingEnergyWh = 0;
-            job.progress = p;
-        }
-        uint256 refund = uint256(params.request.maxUnits - p.unitsSettled) * s.pricePerUnit;
+        p.verifyDeadline = 0;
+        p.pendingUnits = 0;
+        p.pendingEnergyWh = 0;
+        p.status = status;
+        _setProgress(jobId, p);
+        uint256 refund = uint256(params.request.maxUnits - p.unitsSettled) * assignment.pricePerUnit;
         if (refund != 0) _credit(params.payer, params.request.token, refund);
 
         uint256 collateral = params.request.collateral;
@@ -666,18 +672,56 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
             IProviderRegistry.SlashReason why = reason == CloseReason.ProofRejected
                 ? IProviderRegistry.SlashReason.ProofRejected
                 : IProviderRegistry.SlashReason.DeliveryMissed;
-            _registry.slash(s.provider, jobId, collateral, why);
+            _registry.slash(assignment.provider, jobId, collateral, why);
         } else {
-            emit JobClosed(jobId, status, reason, refund, collateral, 0, 0);
-            if (collateral != 0) _registry.releaseCollateral(s.provider, jobId, collateral);
+            emit JobClosed(jobId, status, reason, refund, status == JobStatus.Failed ? 0 : collateral, 0, 0);
+            if (collateral != 0) _registry.releaseCollateral(assignment.provider, collateral);
         }
     }
 
     // ───────────────────────────── Internal: helpers ─────────────────────────────
-    function _checkParams(uint256 jobId, JobParams calldata params) private view {
-        bytes32 stored = _jobs[jobId].paramsHash;
+    /// @dev For an open job: `params` must match the commitment. Returns their hash.
+    function _checkParams(uint256 jobId, JobParams calldata params) private view returns (bytes32 paramsHash) {
+        bytes32 stored = _commitments[jobId];
         if (stored == bytes32(0)) revert JobNotFound(jobId);
-        if (stored != _hashParamsCalldata(params)) revert JobParamsMismatch(jobId);
+        paramsHash = _hashParamsCalldata(params);
+        if (stored != paramsHash) revert JobParamsMismatch(jobId);
+    }
+
+    /// @dev For an assigned job: `params` and `assignment` must match the commitment.
+    function _checkAssigned(uint256 jobId, JobParams calldata params, Assignment calldata assignment) private view {
+        bytes32 expected =
+            _assignmentCommitment(_hashParamsCalldata(params), assignment.provider, assignment.pricePerUnit);
+        if (_commitments[jobId] != expected) revert JobParamsMismatch(jobId);
+    }
+
+    function _assignmentCommitment(bytes32 paramsHash, address provider, uint256 price) private pure returns (bytes32) {
+        return keccak256(abi.encode(paramsHash, provider, price));
+    }
+
+    /// @dev The state slot read with the assigned layout.
+    function _progress(uint256 jobId) private view returns (Progress storage p) {
+        JobState storage s = _states[jobId];
+        assembly ("memory-safe") {
+            p.slot := s.slot
+        }
+    }
+
+    function _setProgress(uint256 jobId, Progress memory p) private {
+        Progress storage ps = _progress(jobId);
+        ps.settled = p.settled;
+        ps.deliveryDeadline = p.deliveryDeadline;
+        ps.verifyDeadline = p.verifyDeadline;
+        ps.unitsSettled = p.unitsSettled;
+        ps.pendingUnits = p.pendingUnits;
+        ps.pendingEnergyWh = p.pendingEnergyWh;
+        ps.status = p.status;
+    }
+
+    /// @dev Open and cancelled jobs keep the bid layout in their state slot. A job that expired while open had
+    /// no bid, so its slot reads as zeros in either layout.
+    function _isBidLayout(JobStatus status) private pure returns (bool) {
+        return status == JobStatus.Open || status == JobStatus.Cancelled || status == JobStatus.None;
     }
 
     /// @dev JobParams is a static struct, so `abi.encode(params)` is exactly its 17 calldata words: hash them in
@@ -695,8 +739,16 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (price > maxPrice) revert BidAboveMax(jobId, price, maxPrice);
     }
 
+    /// @dev Verified work counts for rewards in the epoch it is settled in. 64-bit units per call cannot
+    /// overflow the 256-bit sums.
+    function _recordWork(address provider, uint64 units) private returns (uint32 epoch) {
+        epoch = currentEpoch();
+        _epochUnits[epoch] += units;
+        _workUnits[provider][epoch] += units;
+    }
+
     function _credit(address account, address token, uint256 amount) private {
-        _balances[account][token] += amount;
+        _balances[account][token] = (_balances[account][token] | _TOUCHED) + amount;
     }
 
     function _useNonce(address provider, uint256 nonce) private {

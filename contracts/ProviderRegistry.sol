@@ -22,6 +22,8 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     uint32 public constant MAX_UNBONDING_DELAY = 30 days;
 
     IERC20 private immutable _stakeToken;
+    /// @dev Immutable: the market deploys its registry, so the hot `onlyMarket` check costs no storage read.
+    address private immutable _market;
 
     // ───────────────────────────── Storage ─────────────────────────────
     /// @dev Slot read and written on every lock/release/slash: 96 + 96 + 16 + 16 + 32 = 256 bits.
@@ -42,15 +44,15 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
         bool registered;
     }
 
-    address private _market;
     uint32 private _unbondingDelay;
     mapping(address provider => Account) private _accounts;
     mapping(address provider => Status) private _status;
 
     // ───────────────────────────── Constructor ─────────────────────────────
-    constructor(IERC20 stakeToken_, address owner_, uint32 unbondingDelay_) Ownable(owner_) {
-        if (address(stakeToken_) == address(0)) revert ZeroAddress();
+    constructor(IERC20 stakeToken_, address owner_, uint32 unbondingDelay_, address market_) Ownable(owner_) {
+        if (address(stakeToken_) == address(0) || market_ == address(0)) revert ZeroAddress();
         _stakeToken = stakeToken_;
+        _market = market_;
         _setUnbondingDelay(unbondingDelay_);
     }
 
@@ -141,7 +143,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
 
     // ───────────────────────────── Market ─────────────────────────────
     /// @inheritdoc IProviderRegistry
-    function lockCollateral(address provider, uint256 jobId, uint256 amount, IJobTypes.Requirements calldata req)
+    function lockCollateral(address provider, uint256 amount, IJobTypes.Requirements calldata req)
         external
         onlyMarket
     {
@@ -160,11 +162,10 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
         // Fits: locked + amount <= stake, a uint96.
         uint96 locked = a.locked + uint96(amount);
         _accounts[provider].locked = locked;
-        emit CollateralLocked(provider, jobId, amount, locked);
     }
 
     /// @inheritdoc IProviderRegistry
-    function releaseCollateral(address provider, uint256 jobId, uint256 amount) external onlyMarket {
+    function releaseCollateral(address provider, uint256 amount) external onlyMarket {
         Account storage a = _accounts[provider];
         uint96 locked = a.locked;
         if (amount > locked) revert CollateralLockMissing(provider, locked, amount);
@@ -173,7 +174,6 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
             locked -= uint96(amount);
         }
         a.locked = locked;
-        emit CollateralReleased(provider, jobId, amount, locked);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -194,14 +194,6 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     }
 
     // ───────────────────────────── Governance ─────────────────────────────
-    /// @inheritdoc IProviderRegistry
-    function setMarket(address market_) external onlyOwner {
-        if (market_ == address(0)) revert ZeroAddress();
-        if (_market != address(0)) revert MarketAlreadySet(_market);
-        _market = market_;
-        emit MarketSet(market_);
-    }
-
     /// @inheritdoc IProviderRegistry
     /// @dev Applies to requests made afterwards; pending unbondings keep their unlock time.
     function setUnbondingDelay(uint32 delay) external onlyOwner {

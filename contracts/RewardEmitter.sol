@@ -1,48 +1,41 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ERC20Capped} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Capped.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {IJobMarket} from "./interfaces/IJobMarket.sol";
 import {IJouleToken} from "./interfaces/IJouleToken.sol";
 import {IRewardEmitter} from "./interfaces/IRewardEmitter.sol";
 
 /// @title RewardEmitter
-/// @notice Halving JOULE emission shared by verified work units, minted on claim.
-contract RewardEmitter is IRewardEmitter, Ownable2Step {
-    uint256 private constant _CLAIMED = 1 << 255;
-
+/// @notice Halving JOULE emission shared by verified work units, minted on claim. The market records the units
+/// (per provider and epoch, as it settles milestones); this contract prices and pays them.
+contract RewardEmitter is IRewardEmitter {
     IJouleToken private immutable _token;
     uint40 private immutable _genesis;
     uint32 private immutable _epochLength;
     uint256 private immutable _initialEmission;
     uint32 private immutable _halvingInterval;
+    /// @dev The market that deployed this emitter and records the work it pays for.
+    address private immutable _market;
 
-    /// @dev Per epoch, one slot: units of verified work (128 bits) and JOULE minted for it (128 bits).
-    struct Epoch {
-        uint128 units;
-        uint128 minted;
-    }
-
-    address private _market;
-    mapping(uint32 epoch => Epoch) private _epochs;
-    /// @dev A provider's units in an epoch; bit 255 is set once claimed.
-    mapping(address provider => mapping(uint32 epoch => uint256)) private _work;
+    /// @dev JOULE minted for each epoch's work so far.
+    mapping(uint32 epoch => uint256) private _minted;
+    mapping(address provider => mapping(uint32 epoch => bool)) private _claimed;
 
     /// @param genesis_ start of epoch 0; 0 means the deployment time.
     /// @dev The whole schedule, Σ emission ≈ 2 × initialEmission × halvingInterval, must fit in what the cap
     /// leaves after the genesis supply, so claims can never hit the cap.
     constructor(
         IJouleToken token_,
-        address owner_,
         uint40 genesis_,
         uint32 epochLength_,
         uint256 initialEmission_,
-        uint32 halvingInterval_
-    ) Ownable(owner_) {
-        if (address(token_) == address(0)) revert ZeroAddress();
+        uint32 halvingInterval_,
+        address market_
+    ) {
+        if (address(token_) == address(0) || market_ == address(0)) revert ZeroAddress();
         if (epochLength_ == 0 || halvingInterval_ == 0 || initialEmission_ == 0 || initialEmission_ > type(uint128).max)
         {
             revert InvalidSchedule();
@@ -54,23 +47,11 @@ contract RewardEmitter is IRewardEmitter, Ownable2Step {
         _epochLength = epochLength_;
         _initialEmission = initialEmission_;
         _halvingInterval = halvingInterval_;
+        _market = market_;
         emit ScheduleSet(_genesis, epochLength_, initialEmission_, halvingInterval_);
     }
 
     // ───────────────────────────── Market ─────────────────────────────
-    /// @inheritdoc IRewardEmitter
-    function recordWork(address provider, uint64 units) external returns (uint32 epoch) {
-        if (msg.sender != _market) revert NotMarket(msg.sender);
-        epoch = currentEpoch();
-        Epoch storage e = _epochs[epoch];
-        // Cannot overflow in practice: 64-bit units per call, a 128-bit sum per epoch.
-        uint128 epochTotal = e.units + units;
-        e.units = epochTotal;
-        uint256 providerTotal = _work[provider][epoch] + units;
-        _work[provider][epoch] = providerTotal;
-        emit WorkRecorded(provider, epoch, units, providerTotal, epochTotal);
-    }
-
     /// @inheritdoc IRewardEmitter
     function claimRewardsFor(address provider, uint32[] calldata epochs, address to) external returns (uint256) {
         if (msg.sender != _market) revert NotMarket(msg.sender);
@@ -81,15 +62,6 @@ contract RewardEmitter is IRewardEmitter, Ownable2Step {
     /// @inheritdoc IRewardEmitter
     function claimRewards(uint32[] calldata epochs, address to) external returns (uint256) {
         return _claim(msg.sender, epochs, to);
-    }
-
-    // ───────────────────────────── Governance ─────────────────────────────
-    /// @inheritdoc IRewardEmitter
-    function setMarket(address market_) external onlyOwner {
-        if (market_ == address(0)) revert ZeroAddress();
-        if (_market != address(0)) revert MarketAlreadySet(_market);
-        _market = market_;
-        emit MarketSet(market_);
     }
 
     // ───────────────────────────── Views ─────────────────────────────
@@ -108,30 +80,30 @@ contract RewardEmitter is IRewardEmitter, Ownable2Step {
     }
 
     /// @inheritdoc IRewardEmitter
-    function epochUnits(uint32 epoch) external view returns (uint256) {
-        return _epochs[epoch].units;
+    function epochUnits(uint32 epoch) public view returns (uint256) {
+        return IJobMarket(_market).totalUnits(epoch);
     }
 
     /// @inheritdoc IRewardEmitter
-    function providerUnits(address provider, uint32 epoch) external view returns (uint256) {
-        return _work[provider][epoch] & ~_CLAIMED;
+    function providerUnits(address provider, uint32 epoch) public view returns (uint256) {
+        return IJobMarket(_market).workOf(provider, epoch);
     }
 
     /// @inheritdoc IRewardEmitter
     function isClaimed(address provider, uint32 epoch) external view returns (bool) {
-        return _work[provider][epoch] & _CLAIMED != 0;
+        return _claimed[provider][epoch];
     }
 
     /// @inheritdoc IRewardEmitter
     function pendingReward(address provider, uint32 epoch) external view returns (uint256) {
-        uint256 w = _work[provider][epoch];
-        if (epoch >= currentEpoch() || w == 0 || w & _CLAIMED != 0) return 0;
-        return _rewardOf(w, epoch);
+        if (epoch >= currentEpoch() || _claimed[provider][epoch]) return 0;
+        uint256 units = providerUnits(provider, epoch);
+        return units == 0 ? 0 : _rewardOf(units, epoch);
     }
 
     /// @inheritdoc IRewardEmitter
     function minted(uint32 epoch) external view returns (uint256) {
-        return _epochs[epoch].minted;
+        return _minted[epoch];
     }
 
     /// @inheritdoc IRewardEmitter
@@ -159,6 +131,7 @@ contract RewardEmitter is IRewardEmitter, Ownable2Step {
         return _halvingInterval;
     }
 
+    /// @inheritdoc IRewardEmitter
     function market() external view returns (address) {
         return _market;
     }
@@ -170,13 +143,12 @@ contract RewardEmitter is IRewardEmitter, Ownable2Step {
         for (uint256 i; i < epochs.length; ++i) {
             uint32 epoch = epochs[i];
             if (epoch >= current) revert EpochNotEnded(epoch, current);
-            uint256 w = _work[provider][epoch];
-            if (w & _CLAIMED != 0) revert AlreadyClaimed(provider, epoch);
-            if (w == 0) revert NoWork(provider, epoch);
-            uint256 reward = _rewardOf(w, epoch);
-            _work[provider][epoch] = w | _CLAIMED;
-            // Fits: reward <= emission(epoch) <= initialEmission < 2^128.
-            _epochs[epoch].minted += uint128(reward);
+            if (_claimed[provider][epoch]) revert AlreadyClaimed(provider, epoch);
+            uint256 units = providerUnits(provider, epoch);
+            if (units == 0) revert NoWork(provider, epoch);
+            uint256 reward = _rewardOf(units, epoch);
+            _claimed[provider][epoch] = true;
+            _minted[epoch] += reward;
             total += reward;
             emit RewardClaimed(provider, epoch, to, reward);
         }
@@ -184,7 +156,7 @@ contract RewardEmitter is IRewardEmitter, Ownable2Step {
     }
 
     /// @dev Pro-rata share, rounded down: the claimants of an epoch together never receive more than its emission.
-    function _rewardOf(uint256 providerUnits_, uint32 epoch) private view returns (uint256) {
-        return emissionOf(epoch) * providerUnits_ / _epochs[epoch].units;
+    function _rewardOf(uint256 units, uint32 epoch) private view returns (uint256) {
+        return emissionOf(epoch) * units / epochUnits(epoch);
     }
 }

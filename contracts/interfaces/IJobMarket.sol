@@ -7,11 +7,39 @@ import {IJobTypes} from "./IJobTypes.sol";
 /// @notice Escrows tenants' payments for GPU jobs, runs the bidding, takes work proofs, settles
 /// them against a verifier's judgement and keeps pull-payment balances.
 /// @dev Money rules (tested as invariants):
-/// - Solvency per token: `token.balanceOf(market) == Σ escrowOf(open jobs) + Σ balanceOf(accounts)`.
+/// - Solvency per token: `token.balanceOf(market) == Σ heldInEscrow(open jobs) + Σ balanceOf(accounts)`.
 /// - Conservation per job: funded = paid to provider + fees + refunds + remaining escrow.
 /// - Every non-terminal job has a deadline after which a permissionless call moves it on.
 /// - Governance can pause new jobs and bids, nothing else; it can never move escrow or balances.
 interface IJobMarket is IJobTypes {
+    /// @notice Deployment settings. The market deploys its ProviderRegistry and RewardEmitter with them.
+    struct MarketSettings {
+        uint16 feeBps;
+        uint32 verificationWindow;
+        uint16 slashPayerShareBps;
+        uint32 unbondingDelay;
+        /// @dev Start of reward epoch 0; 0 = deployment time.
+        uint40 rewardGenesis;
+        uint32 epochLength;
+        uint256 initialEmission;
+        uint32 halvingInterval;
+    }
+
+    /// @notice What `parameters()` returns. Bounds: feeBps <= 1000; verificationWindow in [1 hour, 7 days];
+    /// slashPayerShareBps in [5000, 10000]. Jobs: 1..64 milestones, delivery window in [10 minutes, 365 days],
+    /// bidding end within 30 days, maxPricePerUnit < 2^88.
+    struct Parameters {
+        uint16 feeBps;
+        uint32 verificationWindow;
+        uint16 slashPayerShareBps;
+        bool paused;
+        uint64 jobCount;
+        address treasury;
+        address registry;
+        address rewardEmitter;
+        address stakeToken;
+    }
+
     // ───────────────────────────── Errors ─────────────────────────────
     error ZeroAddress();
     error TokenNotAllowed(address token);
@@ -25,6 +53,7 @@ interface IJobMarket is IJobTypes {
     /// @notice The token delivered a different amount than was asked (fee-on-transfer or similar).
     error TokenTransferMismatch(address token, uint256 expected, uint256 received);
     error JobNotFound(uint256 jobId);
+    /// @notice The params (or assignment) passed don't hash to the job's commitment.
     error JobParamsMismatch(uint256 jobId);
     error JobNotOpen(uint256 jobId, JobStatus status);
     error JobNotAssigned(uint256 jobId, JobStatus status);
@@ -45,10 +74,10 @@ interface IJobMarket is IJobTypes {
     error NoProofPending(uint256 jobId);
     error UnitsExceedMax(uint256 jobId, uint256 total, uint64 maxUnits);
     error EnergyTooLarge(uint64 energyWh);
-    error DeliveryDeadlinePassed(uint256 jobId, uint40 deadline);
+    error DeliveryDeadlinePassed(uint256 jobId, uint32 deadline);
     error AttestationMismatch(uint256 jobId, uint8 milestone);
     error InvalidAttestation(uint256 jobId, uint8 milestone);
-    error VerificationTimedOut(uint256 jobId, uint40 deadline);
+    error VerificationTimedOut(uint256 jobId, uint32 deadline);
     error NothingToExpire(uint256 jobId, JobStatus status);
     error InsufficientBalance(address account, address token, uint256 balance, uint256 amount);
     error ZeroAmount();
@@ -68,7 +97,7 @@ interface IJobMarket is IJobTypes {
         uint256 pricePerUnit,
         uint256 escrow,
         uint256 refunded,
-        uint40 deliveryDeadline,
+        uint32 deliveryDeadline,
         bool signedBid
     );
     /// @notice The provider proved a milestone; verifiers have until `verifyDeadline` to judge it.
@@ -79,9 +108,10 @@ interface IJobMarket is IJobTypes {
         bytes32 resultRoot,
         uint64 units,
         uint64 energyWh,
-        uint40 verifyDeadline
+        uint32 verifyDeadline
     );
     /// @notice An accepted milestone paid `payment` out of escrow: `fee` to the treasury, the rest to the provider.
+    /// Its `units` count for the provider's rewards in `rewardEpoch` (this event is the record of that work).
     event MilestoneSettled(
         uint256 indexed jobId,
         uint8 indexed milestone,
@@ -92,7 +122,7 @@ interface IJobMarket is IJobTypes {
         uint256 payment,
         uint256 fee,
         uint256 escrowRemaining,
-        uint40 deliveryDeadline,
+        uint32 deliveryDeadline,
         uint32 rewardEpoch
     );
     /// @notice The job reached a terminal state. `refunded` (payment token) was credited to the payer;
@@ -106,8 +136,9 @@ interface IJobMarket is IJobTypes {
         uint256 slashed,
         uint256 compensation
     );
-    /// @notice `account` withdrew `amount` of `token` to `to`; `remaining` is left in its balance.
-    event Withdrawn(address indexed account, address indexed token, address indexed to, uint256 amount, uint256 remaining);
+    /// @notice `account`'s balance of `token` went down by `amount`, paid out in the same call (the token's own
+    /// Transfer event names the recipient). Lean on purpose: withdrawing is the call users make most.
+    event Withdrawn(address indexed account, address token, uint256 amount);
     event NoncesInvalidated(address indexed provider, uint256 indexed wordPos, uint256 mask);
 
     event TokenAllowed(address indexed token, bool allowed);
@@ -115,7 +146,6 @@ interface IJobMarket is IJobTypes {
     event ProtocolFeeUpdated(uint16 oldFeeBps, uint16 newFeeBps);
     event VerificationWindowUpdated(uint32 oldWindow, uint32 newWindow);
     event SlashPayerShareUpdated(uint16 oldBps, uint16 newBps);
-    event TreasuryUpdated(address indexed oldTreasury, address indexed newTreasury);
     /// @notice New jobs and bids are refused until `Unpaused`; everything else keeps working.
     event Paused(address account);
     event Unpaused(address account);
@@ -153,6 +183,7 @@ interface IJobMarket is IJobTypes {
     function submitProof(
         uint256 jobId,
         JobParams calldata params,
+        Assignment calldata assignment,
         uint8 milestone,
         bytes32 resultRoot,
         uint64 units,
@@ -168,16 +199,21 @@ interface IJobMarket is IJobTypes {
 
     /// @notice Settles the pending milestone with the verifier's signatures over `attestation`.
     /// Accepted: the milestone is paid. Rejected: the provider's collateral is slashed and the rest refunded.
-    function settle(uint256 jobId, JobParams calldata params, WorkAttestation calldata attestation, bytes calldata signatures)
-        external;
+    function settle(
+        uint256 jobId,
+        JobParams calldata params,
+        Assignment calldata assignment,
+        WorkAttestation calldata attestation,
+        bytes calldata signatures
+    ) external;
 
     /// @notice Settles several milestones (of any jobs) in one call; reverts as a whole if one is invalid.
     function settleMany(Settlement[] calldata settlements) external;
 
     /// @notice Moves a job past a missed deadline: no bids by biddingEnd (Expired, refund), delivery deadline
     /// passed (Failed, provider slashed, refund), or verification window passed (Expired, refund, collateral
-    /// released without penalty).
-    function expire(uint256 jobId, JobParams calldata params) external;
+    /// released without penalty). `assignment` is ignored while the job is open (pass zeros).
+    function expire(uint256 jobId, JobParams calldata params, Assignment calldata assignment) external;
 
     // ───────────────────────────── Balances ─────────────────────────────
     /// @notice Withdraws `amount` of the caller's `token` balance to `to`.
@@ -187,48 +223,50 @@ interface IJobMarket is IJobTypes {
     function claim(address[] calldata tokens, uint32[] calldata epochs, address to) external;
 
     // ───────────────────────────── Governance ─────────────────────────────
-    function setTokenAllowed(address token, bool allowed) external;
-    function setVerifierAllowed(address verifier, bool allowed) external;
+    function setAllowedToken(address token, bool allowed) external;
+    function setAllowedVerifier(address verifier, bool allowed) external;
     /// @notice Bounded by `MAX_FEE_BPS`; applies to jobs created afterwards.
     function setProtocolFee(uint16 feeBps) external;
     function setVerificationWindow(uint32 window) external;
-    function setSlashPayerShare(uint16 bps) external;
-    function setTreasury(address treasury) external;
+    function setSlashPayerShareBps(uint16 bps) external;
     function pause() external;
     function unpause() external;
 
     // ───────────────────────────── Views ─────────────────────────────
-    function jobCount() external view returns (uint256);
     function jobStatus(uint256 jobId) external view returns (JobStatus);
-    /// @notice Hash the market keeps of a job's params.
-    function jobParamsHash(uint256 jobId) external view returns (bytes32);
+    /// @notice The commitment the market keeps of a job's params (and assignment, once assigned).
+    function commitment(uint256 jobId) external view returns (bytes32);
+    /// @notice Best on-chain bid of an open job (zeros once the job is assigned: see `JobAssigned`).
     function bestBid(uint256 jobId) external view returns (address provider, uint256 pricePerUnit);
-    /// @notice Progress of an assigned job.
+    /// @notice Progress of an assigned (or closed after assignment) job; zeros while open.
     function jobProgress(uint256 jobId)
         external
         view
         returns (
             uint8 settledMilestones,
-            uint40 deliveryDeadline,
-            uint40 verifyDeadline,
+            uint32 deliveryDeadline,
+            uint32 verifyDeadline,
             uint64 unitsSettled,
             uint64 pendingUnits,
             uint64 pendingEnergyWh
         );
-    /// @notice Payment tokens still held in escrow for the job.
-    function escrowOf(uint256 jobId, JobParams calldata params) external view returns (uint256);
+    /// @notice Payment tokens still held in escrow for the job (`assignment` ignored while open).
+    function heldInEscrow(uint256 jobId, JobParams calldata params, Assignment calldata assignment)
+        external
+        view
+        returns (uint256);
     function balanceOf(address account, address token) external view returns (uint256);
+    /// @notice Reward epoch now (epochs of the emitter's schedule).
+    function currentEpoch() external view returns (uint32);
+    /// @notice Verified work units settled in `epoch`, all providers.
+    function totalUnits(uint32 epoch) external view returns (uint256);
+    /// @notice Verified work units settled in `epoch` for `provider`.
+    function workOf(address provider, uint32 epoch) external view returns (uint256);
     function isNonceUsed(address provider, uint256 nonce) external view returns (bool);
     function hashBid(Bid calldata bid) external view returns (bytes32);
     function hashAttestation(WorkAttestation calldata attestation) external view returns (bytes32);
-    function treasury() external view returns (address);
-    function protocolFeeBps() external view returns (uint16);
-    function verificationWindow() external view returns (uint32);
-    function slashPayerShareBps() external view returns (uint16);
-    function isTokenAllowed(address token) external view returns (bool);
-    function isVerifierAllowed(address verifier) external view returns (bool);
-    function paused() external view returns (bool);
-    function registry() external view returns (address);
-    function rewardEmitter() external view returns (address);
-    function stakeToken() external view returns (address);
+    /// @notice The market's current parameters and the contracts it works with, in one call.
+    function parameters() external view returns (Parameters memory);
+    /// @notice Whether `account` is allowlisted as a payment token and as a verifier.
+    function allowlist(address account) external view returns (bool token, bool verifier);
 }

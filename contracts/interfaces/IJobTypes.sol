@@ -2,9 +2,10 @@
 pragma solidity ^0.8.24;
 
 /// @notice Shared types of the Joule market.
-/// @dev A job's immutable terms are not stored: the market keeps `keccak256(abi.encode(JobParams))`
-/// and every call that needs the terms takes them as calldata and checks them against that hash.
-/// `JobCreated` carries the whole struct, so anyone (indexer, SDK, keeper) can rebuild it from logs.
+/// @dev A job's immutable terms are not stored: the market keeps a commitment, `keccak256(abi.encode(params))`
+/// while open and `keccak256(abi.encode(paramsHash, provider, pricePerUnit))` once assigned, and every call
+/// takes the terms as calldata and checks them against it. `JobCreated` and `JobAssigned` carry them, so
+/// anyone (indexer, SDK, keeper) can rebuild them from logs.
 interface IJobTypes {
     enum JobStatus {
         None,
@@ -70,6 +71,13 @@ interface IJobTypes {
         JobRequest request;
     }
 
+    /// @notice Who won a job and at what price. Fixed at assignment and, like `JobParams`, kept only as a hash:
+    /// calls on an assigned job pass it (from `JobAssigned`) together with the params.
+    struct Assignment {
+        address provider;
+        uint128 pricePerUnit;
+    }
+
     /// @notice A provider's signed offer for one job (EIP-712, domain of the JobMarket).
     struct Bid {
         uint256 jobId;
@@ -93,6 +101,7 @@ interface IJobTypes {
     struct Settlement {
         uint256 jobId;
         JobParams params;
+        Assignment assignment;
         WorkAttestation attestation;
         bytes signatures;
     }

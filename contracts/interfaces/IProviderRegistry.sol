@@ -6,14 +6,14 @@ import {IJobTypes} from "./IJobTypes.sol";
 /// @title Joule provider registry
 /// @notice Provider profiles, JOULE staking, collateral locks for jobs, unbonding and slashing.
 /// @dev Accounting per provider (tested as invariants): `locked + unbonding <= stake`; free stake
-/// (`stake - locked - unbonding`) is what can back new bids. Stake being unbonded cannot back bids and
+/// (`stake - locked - unbonding`) is what can back new bids. Locks and releases emit no event of their own:
+/// the market's `BidPlaced` (replaced bidder), `JobAssigned` and `JobClosed` (collateralReleased) record each one. Stake being unbonded cannot back bids and
 /// stays in the contract (slashable) until withdrawn after the delay. Only the market locks, releases and slashes.
 interface IProviderRegistry {
     // ───────────────────────────── Errors ─────────────────────────────
     error ZeroAddress();
     error ZeroAmount();
     error NotMarket(address caller);
-    error MarketAlreadySet(address market);
     error NotRegistered(address provider);
     error AlreadyRegistered(address provider);
     error InvalidProfile();
@@ -66,8 +66,6 @@ interface IProviderRegistry {
     event Staked(address indexed provider, address indexed from, uint256 amount, uint256 stake);
     event UnbondRequested(address indexed provider, uint256 amount, uint256 unbonding, uint40 unlockAt);
     event Unbonded(address indexed provider, address indexed to, uint256 amount, uint256 stake);
-    event CollateralLocked(address indexed provider, uint256 indexed jobId, uint256 amount, uint256 locked);
-    event CollateralReleased(address indexed provider, uint256 indexed jobId, uint256 amount, uint256 locked);
     /// @notice `amount` of stake was taken from `provider` and sent to the market; `stake`/`locked` are the results.
     event Slashed(
         address indexed provider,
@@ -77,7 +75,6 @@ interface IProviderRegistry {
         uint256 stake,
         uint256 locked
     );
-    event MarketSet(address indexed market);
     event UnbondingDelayUpdated(uint32 oldDelay, uint32 newDelay);
 
     // ───────────────────────────── Providers ─────────────────────────────
@@ -93,14 +90,12 @@ interface IProviderRegistry {
 
     // ───────────────────────────── Market ─────────────────────────────
     /// @notice Checks `provider` is registered, meets `requirements` and has `amount` free stake, then locks it.
-    function lockCollateral(address provider, uint256 jobId, uint256 amount, IJobTypes.Requirements calldata requirements)
-        external;
-    function releaseCollateral(address provider, uint256 jobId, uint256 amount) external;
+    function lockCollateral(address provider, uint256 amount, IJobTypes.Requirements calldata requirements) external;
+    function releaseCollateral(address provider, uint256 amount) external;
     /// @notice Takes `amount` of locked collateral from `provider` and transfers it to the market.
     function slash(address provider, uint256 jobId, uint256 amount, SlashReason reason) external;
 
     // ───────────────────────────── Governance ─────────────────────────────
-    function setMarket(address market) external;
     function setUnbondingDelay(uint32 delay) external;
 
     // ───────────────────────────── Views ─────────────────────────────

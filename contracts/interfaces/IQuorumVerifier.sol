@@ -7,10 +7,12 @@ import {IWorkVerifier} from "./IWorkVerifier.sol";
 /// @notice Accepts an attestation when at least `threshold` distinct members signed its digest.
 /// @dev `proof` is the concatenation of 65-byte `(r, s, v)` ECDSA signatures whose signers are strictly
 /// increasing addresses (so no member counts twice without any per-vote storage). High-s signatures are rejected.
-/// The set is fixed at deployment: a new set is a new verifier, allowlisted by governance.
+/// The set (at most 16 members, ascending) is fixed at deployment: a new set is a new verifier, allowlisted by governance.
 interface IQuorumVerifier is IWorkVerifier {
     error InvalidThreshold(uint256 threshold, uint256 members);
-    error DuplicateMember(address member);
+    /// @notice Members must be given in strictly ascending address order (which also rules out duplicates).
+    error MembersNotAscending(address member);
+    error TooManyMembers(uint256 count, uint256 max);
     error ZeroAddress();
 
     event QuorumConfigured(address[] members, uint256 threshold);

@@ -12,6 +12,7 @@ import {MockERC20} from "../../contracts/test/MockERC20.sol";
 import {IJobTypes} from "../../contracts/interfaces/IJobTypes.sol";
 import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.sol";
 import {IJouleToken} from "../../contracts/interfaces/IJouleToken.sol";
+import {IJobMarket} from "../../contracts/interfaces/IJobMarket.sol";
 
 /// @notice Deploys the whole protocol with known actors and offers helpers to drive jobs.
 /// Tests inherit it and call `setUpProtocol()` from their `setUp()`.
@@ -55,9 +56,9 @@ abstract contract JouleFixture is Test {
         (provider2, provider2Key) = makeAddrAndKey("provider2");
 
         joule = new JouleToken(CAP, owner, GENESIS_SUPPLY, owner);
-        registry = new ProviderRegistry(joule, owner, UNBONDING);
-        emitter = new RewardEmitter(IJouleToken(address(joule)), owner, 0, EPOCH, EMISSION, HALVING);
-        market = new JobMarket(registry, emitter, treasury, owner, FEE_BPS, VERIFY_WINDOW, SLASH_PAYER_BPS);
+        market = new JobMarket(IJouleToken(address(joule)), treasury, owner, defaultSettings());
+        registry = ProviderRegistry(market.parameters().registry);
+        emitter = RewardEmitter(market.parameters().rewardEmitter);
         usd = new MockERC20("Mock USD", "mUSD", 6);
 
         _makeVerifiers();
@@ -66,11 +67,9 @@ abstract contract JouleFixture is Test {
         verifier = new QuorumVerifier(members, 2);
 
         vm.startPrank(owner);
-        registry.setMarket(address(market));
-        emitter.setMarket(address(market));
         joule.setMinter(address(emitter));
-        market.setTokenAllowed(address(usd), true);
-        market.setVerifierAllowed(address(verifier), true);
+        market.setAllowedToken(address(usd), true);
+        market.setAllowedVerifier(address(verifier), true);
         joule.transfer(provider, PROVIDER_STAKE);
         joule.transfer(provider2, PROVIDER_STAKE);
         vm.stopPrank();
@@ -84,6 +83,19 @@ abstract contract JouleFixture is Test {
         usd.approve(address(market), type(uint256).max);
         vm.prank(sponsor);
         usd.approve(address(market), type(uint256).max);
+    }
+
+    function defaultSettings() internal pure returns (IJobMarket.MarketSettings memory) {
+        return IJobMarket.MarketSettings({
+            feeBps: FEE_BPS,
+            verificationWindow: VERIFY_WINDOW,
+            slashPayerShareBps: SLASH_PAYER_BPS,
+            unbondingDelay: UNBONDING,
+            rewardGenesis: 0,
+            epochLength: EPOCH,
+            initialEmission: EMISSION,
+            halvingInterval: HALVING
+        });
     }
 
     function _makeVerifiers() private {
@@ -141,8 +153,8 @@ abstract contract JouleFixture is Test {
         return IJobTypes.JobParams({
             tenant: tenant_,
             payer: payer_,
-            feeBps: market.protocolFeeBps(),
-            verificationWindow: market.verificationWindow(),
+            feeBps: market.parameters().feeBps,
+            verificationWindow: market.parameters().verificationWindow,
             request: r
         });
     }
@@ -157,7 +169,11 @@ abstract contract JouleFixture is Test {
         return createJob(defaultRequest());
     }
 
+    /// @dev Assignments made through the fixture helpers, by job id (the market keeps only a hash).
+    mapping(uint256 jobId => IJobTypes.Assignment) internal assignments;
+
     /// @dev Creates a job, bids `price` from `provider`, and awards it after bidding.
+    /// The assignment is recorded in `assignments[jobId]`.
     function createAssignedJob(IJobTypes.JobRequest memory r, uint128 price)
         internal
         returns (uint256 jobId, IJobTypes.JobParams memory p)
@@ -168,6 +184,7 @@ abstract contract JouleFixture is Test {
         vm.warp(r.biddingEnd);
         vm.prank(keeper);
         market.award(jobId, p);
+        assignments[jobId] = IJobTypes.Assignment(provider, price);
     }
 
     function signBid(uint256 key, IJobTypes.Bid memory bid) internal view returns (bytes memory) {
@@ -200,6 +217,7 @@ abstract contract JouleFixture is Test {
     }
 
     /// @dev Provider proves `milestone` with `units`/`energyWh`, then 2 of 3 verifiers settle it.
+    /// Uses the assignment recorded by `createAssignedJob`.
     function proveAndSettle(
         uint256 jobId,
         IJobTypes.JobParams memory p,
@@ -208,11 +226,23 @@ abstract contract JouleFixture is Test {
         uint64 energyWh,
         bool accepted
     ) internal {
+        proveAndSettle(jobId, p, assignments[jobId], milestone, units, energyWh, accepted);
+    }
+
+    function proveAndSettle(
+        uint256 jobId,
+        IJobTypes.JobParams memory p,
+        IJobTypes.Assignment memory asg,
+        uint8 milestone,
+        uint64 units,
+        uint64 energyWh,
+        bool accepted
+    ) internal {
         IJobTypes.WorkAttestation memory a = attestation(jobId, milestone, units, energyWh, accepted);
-        vm.prank(provider);
-        market.submitProof(jobId, p, milestone, a.resultRoot, units, energyWh);
+        vm.prank(asg.provider);
+        market.submitProof(jobId, p, asg, milestone, a.resultRoot, units, energyWh);
         bytes memory sigs = signAttestation(a, 2);
         vm.prank(keeper);
-        market.settle(jobId, p, a, sigs);
+        market.settle(jobId, p, asg, a, sigs);
     }
 }

@@ -4,13 +4,8 @@ export const jobMarketAbi = [
   {
     "inputs": [
       {
-        "internalType": "contract IProviderRegistry",
-        "name": "registry_",
-        "type": "address"
-      },
-      {
-        "internalType": "contract IRewardEmitter",
-        "name": "emitter_",
+        "internalType": "contract IJouleToken",
+        "name": "joule",
         "type": "address"
       },
       {
@@ -24,19 +19,51 @@ export const jobMarketAbi = [
         "type": "address"
       },
       {
-        "internalType": "uint16",
-        "name": "feeBps_",
-        "type": "uint16"
-      },
-      {
-        "internalType": "uint32",
-        "name": "verificationWindow_",
-        "type": "uint32"
-      },
-      {
-        "internalType": "uint16",
-        "name": "slashPayerShareBps_",
-        "type": "uint16"
+        "components": [
+          {
+            "internalType": "uint16",
+            "name": "feeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "verificationWindow",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "unbondingDelay",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint40",
+            "name": "rewardGenesis",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "epochLength",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initialEmission",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint32",
+            "name": "halvingInterval",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct IJobMarket.MarketSettings",
+        "name": "settings",
+        "type": "tuple"
       }
     ],
     "stateMutability": "nonpayable",
@@ -193,9 +220,9 @@ export const jobMarketAbi = [
         "type": "uint256"
       },
       {
-        "internalType": "uint40",
+        "internalType": "uint32",
         "name": "deadline",
-        "type": "uint40"
+        "type": "uint32"
       }
     ],
     "name": "DeliveryDeadlinePassed",
@@ -632,9 +659,9 @@ export const jobMarketAbi = [
         "type": "uint256"
       },
       {
-        "internalType": "uint40",
+        "internalType": "uint32",
         "name": "deadline",
-        "type": "uint40"
+        "type": "uint32"
       }
     ],
     "name": "VerificationTimedOut",
@@ -754,9 +781,9 @@ export const jobMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint40",
+        "internalType": "uint32",
         "name": "deliveryDeadline",
-        "type": "uint40"
+        "type": "uint32"
       },
       {
         "indexed": false,
@@ -1014,9 +1041,9 @@ export const jobMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint40",
+        "internalType": "uint32",
         "name": "deliveryDeadline",
-        "type": "uint40"
+        "type": "uint32"
       },
       {
         "indexed": false,
@@ -1145,9 +1172,9 @@ export const jobMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint40",
+        "internalType": "uint32",
         "name": "verifyDeadline",
-        "type": "uint40"
+        "type": "uint32"
       }
     ],
     "name": "ProofSubmitted",
@@ -1214,25 +1241,6 @@ export const jobMarketAbi = [
     "anonymous": false,
     "inputs": [
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "oldTreasury",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "newTreasury",
-        "type": "address"
-      }
-    ],
-    "name": "TreasuryUpdated",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
         "indexed": false,
         "internalType": "address",
         "name": "account",
@@ -1290,15 +1298,9 @@ export const jobMarketAbi = [
         "type": "address"
       },
       {
-        "indexed": true,
+        "indexed": false,
         "internalType": "address",
         "name": "token",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "to",
         "type": "address"
       },
       {
@@ -1306,159 +1308,10 @@ export const jobMarketAbi = [
         "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "remaining",
-        "type": "uint256"
       }
     ],
     "name": "Withdrawn",
     "type": "event"
-  },
-  {
-    "inputs": [],
-    "name": "ATTESTATION_TYPEHASH",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "BID_TYPEHASH",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "MAX_BIDDING_PERIOD",
-    "outputs": [
-      {
-        "internalType": "uint32",
-        "name": "",
-        "type": "uint32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "MAX_DELIVERY_WINDOW",
-    "outputs": [
-      {
-        "internalType": "uint32",
-        "name": "",
-        "type": "uint32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "MAX_FEE_BPS",
-    "outputs": [
-      {
-        "internalType": "uint16",
-        "name": "",
-        "type": "uint16"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "MAX_MILESTONES",
-    "outputs": [
-      {
-        "internalType": "uint8",
-        "name": "",
-        "type": "uint8"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "MAX_SLASH_PAYER_SHARE_BPS",
-    "outputs": [
-      {
-        "internalType": "uint16",
-        "name": "",
-        "type": "uint16"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "MAX_VERIFICATION_WINDOW",
-    "outputs": [
-      {
-        "internalType": "uint32",
-        "name": "",
-        "type": "uint32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "MIN_DELIVERY_WINDOW",
-    "outputs": [
-      {
-        "internalType": "uint32",
-        "name": "",
-        "type": "uint32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "MIN_SLASH_PAYER_SHARE_BPS",
-    "outputs": [
-      {
-        "internalType": "uint16",
-        "name": "",
-        "type": "uint16"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "MIN_VERIFICATION_WINDOW",
-    "outputs": [
-      {
-        "internalType": "uint32",
-        "name": "",
-        "type": "uint32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
   },
   {
     "inputs": [
@@ -1616,6 +1469,30 @@ export const jobMarketAbi = [
     "name": "acceptOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "allowlist",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "token",
+        "type": "bool"
+      },
+      {
+        "internalType": "bool",
+        "name": "verifier",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -1930,6 +1807,25 @@ export const jobMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "commitment",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "components": [
           {
             "internalType": "address",
@@ -2233,6 +2129,19 @@ export const jobMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "currentEpoch",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "eip712Domain",
     "outputs": [
       {
@@ -2386,14 +2295,122 @@ export const jobMarketAbi = [
         "internalType": "struct IJobTypes.JobParams",
         "name": "params",
         "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "provider",
+            "type": "address"
+          },
+          {
+            "internalType": "uint128",
+            "name": "pricePerUnit",
+            "type": "uint128"
+          }
+        ],
+        "internalType": "struct IJobTypes.Assignment",
+        "name": "assignment",
+        "type": "tuple"
       }
     ],
-    "name": "escrowOf",
+    "name": "expire",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "jobId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint8",
+            "name": "milestone",
+            "type": "uint8"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "resultRoot",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "units",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "energyWh",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "accepted",
+            "type": "bool"
+          }
+        ],
+        "internalType": "struct IJobTypes.WorkAttestation",
+        "name": "attestation",
+        "type": "tuple"
+      }
+    ],
+    "name": "hashAttestation",
     "outputs": [
       {
-        "internalType": "uint256",
+        "internalType": "bytes32",
         "name": "",
-        "type": "uint256"
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "jobId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "provider",
+            "type": "address"
+          },
+          {
+            "internalType": "uint128",
+            "name": "pricePerUnit",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint40",
+            "name": "expiry",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct IJobTypes.Bid",
+        "name": "bid",
+        "type": "tuple"
+      }
+    ],
+    "name": "hashBid",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "view",
@@ -2511,73 +2528,9 @@ export const jobMarketAbi = [
         "internalType": "struct IJobTypes.JobParams",
         "name": "params",
         "type": "tuple"
-      }
-    ],
-    "name": "expire",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
+      },
       {
         "components": [
-          {
-            "internalType": "uint256",
-            "name": "jobId",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint8",
-            "name": "milestone",
-            "type": "uint8"
-          },
-          {
-            "internalType": "bytes32",
-            "name": "resultRoot",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "uint64",
-            "name": "units",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "energyWh",
-            "type": "uint64"
-          },
-          {
-            "internalType": "bool",
-            "name": "accepted",
-            "type": "bool"
-          }
-        ],
-        "internalType": "struct IJobTypes.WorkAttestation",
-        "name": "attestation",
-        "type": "tuple"
-      }
-    ],
-    "name": "hashAttestation",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "components": [
-          {
-            "internalType": "uint256",
-            "name": "jobId",
-            "type": "uint256"
-          },
           {
             "internalType": "address",
             "name": "provider",
@@ -2587,29 +2540,19 @@ export const jobMarketAbi = [
             "internalType": "uint128",
             "name": "pricePerUnit",
             "type": "uint128"
-          },
-          {
-            "internalType": "uint40",
-            "name": "expiry",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint256",
-            "name": "nonce",
-            "type": "uint256"
           }
         ],
-        "internalType": "struct IJobTypes.Bid",
-        "name": "bid",
+        "internalType": "struct IJobTypes.Assignment",
+        "name": "assignment",
         "type": "tuple"
       }
     ],
-    "name": "hashBid",
+    "name": "heldInEscrow",
     "outputs": [
       {
-        "internalType": "bytes32",
+        "internalType": "uint256",
         "name": "",
-        "type": "bytes32"
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -2660,76 +2603,6 @@ export const jobMarketAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      }
-    ],
-    "name": "isTokenAllowed",
-    "outputs": [
-      {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "verifier",
-        "type": "address"
-      }
-    ],
-    "name": "isVerifierAllowed",
-    "outputs": [
-      {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "jobCount",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "jobId",
-        "type": "uint256"
-      }
-    ],
-    "name": "jobParamsHash",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
@@ -2743,14 +2616,14 @@ export const jobMarketAbi = [
         "type": "uint8"
       },
       {
-        "internalType": "uint40",
+        "internalType": "uint32",
         "name": "",
-        "type": "uint40"
+        "type": "uint32"
       },
       {
-        "internalType": "uint40",
+        "internalType": "uint32",
         "name": "",
-        "type": "uint40"
+        "type": "uint32"
       },
       {
         "internalType": "uint64",
@@ -2805,22 +2678,69 @@ export const jobMarketAbi = [
   },
   {
     "inputs": [],
-    "name": "pause",
-    "outputs": [],
-    "stateMutability": "nonpayable",
+    "name": "parameters",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint16",
+            "name": "feeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "verificationWindow",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "bool",
+            "name": "paused",
+            "type": "bool"
+          },
+          {
+            "internalType": "uint64",
+            "name": "jobCount",
+            "type": "uint64"
+          },
+          {
+            "internalType": "address",
+            "name": "treasury",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "registry",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "rewardEmitter",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "stakeToken",
+            "type": "address"
+          }
+        ],
+        "internalType": "struct IJobMarket.Parameters",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
     "inputs": [],
-    "name": "paused",
-    "outputs": [
-      {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
-    ],
-    "stateMutability": "view",
+    "name": "pause",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -2962,48 +2882,45 @@ export const jobMarketAbi = [
   },
   {
     "inputs": [],
-    "name": "protocolFeeBps",
-    "outputs": [
-      {
-        "internalType": "uint16",
-        "name": "",
-        "type": "uint16"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "registry",
-    "outputs": [
-      {
-        "internalType": "address",
-        "name": "",
-        "type": "address"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
     "name": "renounceOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },
   {
-    "inputs": [],
-    "name": "rewardEmitter",
-    "outputs": [
+    "inputs": [
       {
         "internalType": "address",
-        "name": "",
+        "name": "token",
         "type": "address"
+      },
+      {
+        "internalType": "bool",
+        "name": "allowed",
+        "type": "bool"
       }
     ],
-    "stateMutability": "view",
+    "name": "setAllowedToken",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "verifier",
+        "type": "address"
+      },
+      {
+        "internalType": "bool",
+        "name": "allowed",
+        "type": "bool"
+      }
+    ],
+    "name": "setAllowedVerifier",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -3027,38 +2944,7 @@ export const jobMarketAbi = [
         "type": "uint16"
       }
     ],
-    "name": "setSlashPayerShare",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "internalType": "bool",
-        "name": "allowed",
-        "type": "bool"
-      }
-    ],
-    "name": "setTokenAllowed",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "treasury_",
-        "type": "address"
-      }
-    ],
-    "name": "setTreasury",
+    "name": "setSlashPayerShareBps",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -3072,24 +2958,6 @@ export const jobMarketAbi = [
       }
     ],
     "name": "setVerificationWindow",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "verifier",
-        "type": "address"
-      },
-      {
-        "internalType": "bool",
-        "name": "allowed",
-        "type": "bool"
-      }
-    ],
-    "name": "setVerifierAllowed",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -3205,6 +3073,23 @@ export const jobMarketAbi = [
         ],
         "internalType": "struct IJobTypes.JobParams",
         "name": "params",
+        "type": "tuple"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "provider",
+            "type": "address"
+          },
+          {
+            "internalType": "uint128",
+            "name": "pricePerUnit",
+            "type": "uint128"
+          }
+        ],
+        "internalType": "struct IJobTypes.Assignment",
+        "name": "assignment",
         "type": "tuple"
       },
       {
@@ -3373,6 +3258,23 @@ export const jobMarketAbi = [
           {
             "components": [
               {
+                "internalType": "address",
+                "name": "provider",
+                "type": "address"
+              },
+              {
+                "internalType": "uint128",
+                "name": "pricePerUnit",
+                "type": "uint128"
+              }
+            ],
+            "internalType": "struct IJobTypes.Assignment",
+            "name": "assignment",
+            "type": "tuple"
+          },
+          {
+            "components": [
+              {
                 "internalType": "uint256",
                 "name": "jobId",
                 "type": "uint256"
@@ -3421,32 +3323,6 @@ export const jobMarketAbi = [
     "name": "settleMany",
     "outputs": [],
     "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "slashPayerShareBps",
-    "outputs": [
-      {
-        "internalType": "uint16",
-        "name": "",
-        "type": "uint16"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "stakeToken",
-    "outputs": [
-      {
-        "internalType": "address",
-        "name": "",
-        "type": "address"
-      }
-    ],
-    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -3563,6 +3439,23 @@ export const jobMarketAbi = [
         "type": "tuple"
       },
       {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "provider",
+            "type": "address"
+          },
+          {
+            "internalType": "uint128",
+            "name": "pricePerUnit",
+            "type": "uint128"
+          }
+        ],
+        "internalType": "struct IJobTypes.Assignment",
+        "name": "assignment",
+        "type": "tuple"
+      },
+      {
         "internalType": "uint8",
         "name": "milestone",
         "type": "uint8"
@@ -3591,6 +3484,25 @@ export const jobMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "epoch",
+        "type": "uint32"
+      }
+    ],
+    "name": "totalUnits",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "newOwner",
         "type": "address"
@@ -3603,35 +3515,9 @@ export const jobMarketAbi = [
   },
   {
     "inputs": [],
-    "name": "treasury",
-    "outputs": [
-      {
-        "internalType": "address",
-        "name": "",
-        "type": "address"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
     "name": "unpause",
     "outputs": [],
     "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "verificationWindow",
-    "outputs": [
-      {
-        "internalType": "uint32",
-        "name": "",
-        "type": "uint32"
-      }
-    ],
-    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -3656,6 +3542,30 @@ export const jobMarketAbi = [
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "epoch",
+        "type": "uint32"
+      }
+    ],
+    "name": "workOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   }
 ] as const;
 
@@ -3676,6 +3586,11 @@ export const providerRegistryAbi = [
         "internalType": "uint32",
         "name": "unbondingDelay_",
         "type": "uint32"
+      },
+      {
+        "internalType": "address",
+        "name": "market_",
+        "type": "address"
       }
     ],
     "stateMutability": "nonpayable",
@@ -3758,17 +3673,6 @@ export const providerRegistryAbi = [
   {
     "inputs": [],
     "name": "InvalidProfile",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "market",
-        "type": "address"
-      }
-    ],
-    "name": "MarketAlreadySet",
     "type": "error"
   },
   {
@@ -3963,81 +3867,6 @@ export const providerRegistryAbi = [
     "inputs": [],
     "name": "ZeroAmount",
     "type": "error"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "jobId",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "locked",
-        "type": "uint256"
-      }
-    ],
-    "name": "CollateralLocked",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "jobId",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "locked",
-        "type": "uint256"
-      }
-    ],
-    "name": "CollateralReleased",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "market",
-        "type": "address"
-      }
-    ],
-    "name": "MarketSet",
-    "type": "event"
   },
   {
     "anonymous": false,
@@ -4444,11 +4273,6 @@ export const providerRegistryAbi = [
       },
       {
         "internalType": "uint256",
-        "name": "jobId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
       },
@@ -4578,11 +4402,6 @@ export const providerRegistryAbi = [
       },
       {
         "internalType": "uint256",
-        "name": "jobId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
       }
@@ -4608,19 +4427,6 @@ export const providerRegistryAbi = [
       }
     ],
     "name": "requestUnbond",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "market_",
-        "type": "address"
-      }
-    ],
-    "name": "setMarket",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -4837,17 +4643,6 @@ export const quorumVerifierAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "member",
-        "type": "address"
-      }
-    ],
-    "name": "DuplicateMember",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint256",
         "name": "threshold",
         "type": "uint256"
@@ -4859,6 +4654,33 @@ export const quorumVerifierAbi = [
       }
     ],
     "name": "InvalidThreshold",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "member",
+        "type": "address"
+      }
+    ],
+    "name": "MembersNotAscending",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "TooManyMembers",
     "type": "error"
   },
   {
@@ -4886,6 +4708,19 @@ export const quorumVerifierAbi = [
     "type": "event"
   },
   {
+    "inputs": [],
+    "name": "MAX_MEMBERS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -4910,7 +4745,7 @@ export const quorumVerifierAbi = [
     "outputs": [
       {
         "internalType": "address[]",
-        "name": "",
+        "name": "list",
         "type": "address[]"
       }
     ],
@@ -4965,11 +4800,6 @@ export const rewardEmitterAbi = [
         "type": "address"
       },
       {
-        "internalType": "address",
-        "name": "owner_",
-        "type": "address"
-      },
-      {
         "internalType": "uint40",
         "name": "genesis_",
         "type": "uint40"
@@ -4988,6 +4818,11 @@ export const rewardEmitterAbi = [
         "internalType": "uint32",
         "name": "halvingInterval_",
         "type": "uint32"
+      },
+      {
+        "internalType": "address",
+        "name": "market_",
+        "type": "address"
       }
     ],
     "stateMutability": "nonpayable",
@@ -5034,17 +4869,6 @@ export const rewardEmitterAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "market",
-        "type": "address"
-      }
-    ],
-    "name": "MarketAlreadySet",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
@@ -5069,82 +4893,9 @@ export const rewardEmitterAbi = [
     "type": "error"
   },
   {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "owner",
-        "type": "address"
-      }
-    ],
-    "name": "OwnableInvalidOwner",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      }
-    ],
-    "name": "OwnableUnauthorizedAccount",
-    "type": "error"
-  },
-  {
     "inputs": [],
     "name": "ZeroAddress",
     "type": "error"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "market",
-        "type": "address"
-      }
-    ],
-    "name": "MarketSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "previousOwner",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "newOwner",
-        "type": "address"
-      }
-    ],
-    "name": "OwnershipTransferStarted",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "previousOwner",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "newOwner",
-        "type": "address"
-      }
-    ],
-    "name": "OwnershipTransferred",
-    "type": "event"
   },
   {
     "anonymous": false,
@@ -5207,50 +4958,6 @@ export const rewardEmitterAbi = [
     ],
     "name": "ScheduleSet",
     "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "uint32",
-        "name": "epoch",
-        "type": "uint32"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint64",
-        "name": "units",
-        "type": "uint64"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "providerUnits",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "epochUnits",
-        "type": "uint256"
-      }
-    ],
-    "name": "WorkRecorded",
-    "type": "event"
-  },
-  {
-    "inputs": [],
-    "name": "acceptOwnership",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
   },
   {
     "inputs": [
@@ -5465,32 +5172,6 @@ export const rewardEmitterAbi = [
     "type": "function"
   },
   {
-    "inputs": [],
-    "name": "owner",
-    "outputs": [
-      {
-        "internalType": "address",
-        "name": "",
-        "type": "address"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "pendingOwner",
-    "outputs": [
-      {
-        "internalType": "address",
-        "name": "",
-        "type": "address"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
     "inputs": [
       {
         "internalType": "address",
@@ -5539,50 +5220,6 @@ export const rewardEmitterAbi = [
     "type": "function"
   },
   {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
-      },
-      {
-        "internalType": "uint64",
-        "name": "units",
-        "type": "uint64"
-      }
-    ],
-    "name": "recordWork",
-    "outputs": [
-      {
-        "internalType": "uint32",
-        "name": "epoch",
-        "type": "uint32"
-      }
-    ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "renounceOwnership",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "market_",
-        "type": "address"
-      }
-    ],
-    "name": "setMarket",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
     "inputs": [],
     "name": "token",
     "outputs": [
@@ -5593,19 +5230,6 @@ export const rewardEmitterAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "newOwner",
-        "type": "address"
-      }
-    ],
-    "name": "transferOwnership",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   }
 ] as const;
