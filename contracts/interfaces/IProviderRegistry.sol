@@ -6,9 +6,11 @@ import {IJobTypes} from "./IJobTypes.sol";
 /// @title Joule provider registry
 /// @notice Provider profiles, JOULE staking, collateral locks for jobs, unbonding and slashing.
 /// @dev Accounting per provider (tested as invariants): `locked + unbonding <= stake`; free stake
-/// (`stake - locked - unbonding`) is what can back new bids. Locks and releases emit no event of their own:
-/// the market's `BidPlaced` (replaced bidder), `JobAssigned` and `JobClosed` (collateralReleased) record each one. Stake being unbonded cannot back bids and
-/// stays in the contract (slashable) until withdrawn after the delay. Only the market locks, releases and slashes.
+/// (`stake - locked - unbonding`) is what can back new bids. Only free stake can start unbonding, so collateral
+/// locked for a job stays put until the job ends and unbonding can never escape a slash; stake being unbonded
+/// backs no bid and stays in the contract until withdrawn after the delay. Only the market locks, releases and
+/// slashes. Locks and releases emit no event of their own: the market's `BidPlaced` (replaced bidder),
+/// `JobAssigned` and `JobClosed` (collateralReleased) record each one.
 interface IProviderRegistry {
     // ───────────────────────────── Errors ─────────────────────────────
     error ZeroAddress();
