@@ -79,6 +79,7 @@ type Params = {
   tenant: Address;
   payer: Address;
   feeBps: number;
+  slashPayerShareBps: number;
   verificationWindow: number;
   request: {
     token: Address;

@@ -42,7 +42,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     /// @dev Set in every balance slot ever credited, so a slot emptied by a withdrawal stays non-zero and the
     /// next credit costs a warm write (2.9k gas) instead of a fresh one (20k). Balances stay below 2^255.
     uint256 private constant _TOUCHED = 1 << 255;
-    uint256 private constant _PARAMS_SIZE = 17 * 32; // JobParams: 4 words + JobRequest 9 + Requirements 4
+    uint256 private constant _PARAMS_SIZE = 18 * 32; // JobParams: 5 words + JobRequest 9 + Requirements 4
 
     bytes32 internal constant BID_TYPEHASH =
         keccak256("Bid(uint256 jobId,address provider,uint128 pricePerUnit,uint40 expiry,uint256 nonce)");
@@ -70,15 +70,17 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     /// @dev The same slot once assigned (the winner and price moved into the commitment):
-    /// 8 + 32 + 32 + 64 + 64 + 48 + 8 = 256 bits. `status` sits in the top byte in both layouts.
+    /// 8 + 32 + 32 + 48 + 48 + 48 + 32 + 8 = 256 bits. `status` sits in the top byte in both layouts.
     /// `verifyDeadline != 0` iff a proof is pending. Timestamps are uint32 (good until 2106).
     struct Progress {
         uint8 settled;
         uint32 deliveryDeadline;
         uint32 verifyDeadline;
-        uint64 unitsSettled;
-        uint64 pendingUnits;
+        uint48 unitsSettled;
+        uint48 pendingUnits;
         uint48 pendingEnergyWh;
+        /// @dev First 4 bytes of the pending proof's result root: an attestation over another root is refused.
+        bytes4 pendingRootTag;
         JobStatus status;
     }
 
@@ -168,6 +170,10 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (s.status != JobStatus.Open) revert JobNotOpen(jobId, s.status);
         bytes32 paramsHash = _checkParams(jobId, params);
         if (msg.sender != params.tenant) revert NotTenant(jobId, msg.sender);
+        // After bidding, an on-chain winner is awarded; a signed bid can only fill a job nobody bid on.
+        if (block.timestamp >= params.request.biddingEnd && s.provider != address(0)) {
+            revert BiddingClosed(jobId, params.request.biddingEnd);
+        }
         if (bid.expiry < block.timestamp) revert BidExpired(bid.expiry, block.timestamp);
         _checkPrice(jobId, bid.pricePerUnit, params.request.maxPricePerUnit);
         _useNonce(bid.provider, bid.nonce);
@@ -236,8 +242,10 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (energyWh > type(uint48).max) revert EnergyTooLarge(energyWh);
 
         p.verifyDeadline = uint32(block.timestamp) + params.verificationWindow;
-        p.pendingUnits = units;
+        // Fits: units <= maxUnits - unitsSettled < 2^48, checked above.
+        p.pendingUnits = uint48(units);
         p.pendingEnergyWh = uint48(energyWh);
+        p.pendingRootTag = bytes4(resultRoot);
         _setProgress(jobId, p);
         emit ProofSubmitted(jobId, milestone, msg.sender, resultRoot, units, energyWh, p.verifyDeadline);
     }
@@ -343,7 +351,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     // ───────────────────────────── Governance ─────────────────────────────
     /// @inheritdoc IJobMarket
     function setAllowedToken(address token, bool allowed) external onlyOwner {
-        if (token == address(0)) revert ZeroAddress();
+        if (token.code.length == 0) revert NotAContract(token);
         _allowedTokens[token] = allowed;
         emit TokenAllowed(token, allowed);
     }
@@ -418,7 +426,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     /// @inheritdoc IJobMarket
     function bestBid(uint256 jobId) external view returns (address provider, uint256 pricePerUnit) {
         JobState memory s = _states[jobId];
-        if (!_isBidLayout(s.status)) return (address(0), 0);
+        if (s.status != JobStatus.Open) return (address(0), 0);
         return (s.provider, s.pricePerUnit);
     }
 
@@ -523,6 +531,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
             tenant: tenant,
             payer: payer,
             feeBps: c.feeBps,
+            slashPayerShareBps: c.slashPayerShareBps,
             verificationWindow: c.verificationWindow,
             request: request
         });
@@ -537,7 +546,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (!_allowedTokens[r.token]) revert TokenNotAllowed(r.token);
         if (!_allowedVerifiers[r.verifier]) revert VerifierNotAllowed(r.verifier);
         if (r.milestones == 0 || r.milestones > MAX_MILESTONES) revert InvalidMilestones(r.milestones);
-        if (r.maxUnits == 0) revert InvalidUnits(r.maxUnits);
+        if (r.maxUnits == 0 || r.maxUnits > type(uint48).max) revert InvalidUnits(r.maxUnits);
         if (r.maxPricePerUnit == 0) revert InvalidPrice(0);
         if (r.maxPricePerUnit > type(uint88).max) revert PriceTooHigh(r.maxPricePerUnit, type(uint88).max);
         if (r.deliveryWindow < MIN_DELIVERY_WINDOW || r.deliveryWindow > MAX_DELIVERY_WINDOW) {
@@ -562,7 +571,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         uint256 refund = uint256(maxUnits) * (params.request.maxPricePerUnit - price);
         uint32 deliveryDeadline = uint32(block.timestamp) + params.request.deliveryWindow;
         _commitments[jobId] = _assignmentCommitment(paramsHash, provider, price);
-        _setProgress(jobId, Progress(0, deliveryDeadline, 0, 0, 0, 0, JobStatus.Assigned));
+        _setProgress(jobId, Progress(0, deliveryDeadline, 0, 0, 0, 0, 0, JobStatus.Assigned));
         if (refund != 0) _credit(params.payer, params.request.token, refund);
         emit JobAssigned(jobId, provider, price, uint256(maxUnits) * price, refund, deliveryDeadline, signed);
     }
@@ -578,10 +587,10 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (p.status != JobStatus.Assigned) revert JobNotAssigned(jobId, p.status);
         _checkAssigned(jobId, params, assignment);
         if (p.verifyDeadline == 0) revert NoProofPending(jobId);
-        if (a.jobId != jobId || a.milestone != p.settled || a.units != p.pendingUnits || a.energyWh != p.pendingEnergyWh)
-        {
-            revert AttestationMismatch(jobId, p.settled);
-        }
+        if (
+            a.jobId != jobId || a.milestone != p.settled || a.units != p.pendingUnits
+                || a.energyWh != p.pendingEnergyWh || bytes4(a.resultRoot) != p.pendingRootTag
+        ) revert AttestationMismatch(jobId, p.settled);
         if (block.timestamp > p.verifyDeadline) revert VerificationTimedOut(jobId, p.verifyDeadline);
         bytes32 digest = _hashTypedDataV4(_hashAttestation(a));
         if (!IWorkVerifier(params.request.verifier).verifyAttestation(digest, signatures)) {
@@ -611,7 +620,9 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         p.verifyDeadline = 0;
         p.pendingUnits = 0;
         p.pendingEnergyWh = 0;
-        bool completed = p.settled == params.request.milestones;
+        p.pendingRootTag = 0;
+        // Done after the last milestone, or earlier once every paid-for unit is delivered and verified.
+        bool completed = p.settled == params.request.milestones || p.unitsSettled == params.request.maxUnits;
         if (completed) p.status = JobStatus.Completed;
         _setProgress(jobId, p);
 
@@ -657,6 +668,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         p.verifyDeadline = 0;
         p.pendingUnits = 0;
         p.pendingEnergyWh = 0;
+        p.pendingRootTag = 0;
         p.status = status;
         _setProgress(jobId, p);
         uint256 refund = uint256(params.request.maxUnits - p.unitsSettled) * assignment.pricePerUnit;
@@ -665,7 +677,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         uint256 collateral = params.request.collateral;
         if (status == JobStatus.Failed && collateral != 0) {
             // Compensation rounds down: the dust goes to the treasury, never more than was slashed.
-            uint256 compensation = collateral * _config.slashPayerShareBps / _BPS;
+            uint256 compensation = collateral * params.slashPayerShareBps / _BPS;
             _credit(params.payer, _stakeToken, compensation);
             _credit(_treasury, _stakeToken, collateral - compensation);
             emit JobClosed(jobId, status, reason, refund, 0, collateral, compensation);
@@ -682,10 +694,8 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     // ───────────────────────────── Internal: helpers ─────────────────────────────
     /// @dev For an open job: `params` must match the commitment. Returns their hash.
     function _checkParams(uint256 jobId, JobParams calldata params) private view returns (bytes32 paramsHash) {
-        bytes32 stored = _commitments[jobId];
-        if (stored == bytes32(0)) revert JobNotFound(jobId);
         paramsHash = _hashParamsCalldata(params);
-        if (stored != paramsHash) revert JobParamsMismatch(jobId);
+        if (_commitments[jobId] != paramsHash) revert JobParamsMismatch(jobId);
     }
 
     /// @dev For an assigned job: `params` and `assignment` must match the commitment.
@@ -715,6 +725,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         ps.unitsSettled = p.unitsSettled;
         ps.pendingUnits = p.pendingUnits;
         ps.pendingEnergyWh = p.pendingEnergyWh;
+        ps.pendingRootTag = p.pendingRootTag;
         ps.status = p.status;
     }
 

@@ -45,14 +45,13 @@ interface IJobMarket is IJobTypes {
     error TokenNotAllowed(address token);
     error VerifierNotAllowed(address verifier);
     error InvalidMilestones(uint8 milestones);
-    error InvalidUnits(uint64 maxUnits);
+    error InvalidUnits(uint64 units);
     error InvalidPrice(uint256 pricePerUnit);
     error PriceTooHigh(uint256 pricePerUnit, uint256 max);
     error InvalidDeliveryWindow(uint32 window);
     error BiddingEndInvalid(uint40 biddingEnd, uint256 min, uint256 max);
     /// @notice The token delivered a different amount than was asked (fee-on-transfer or similar).
     error TokenTransferMismatch(address token, uint256 expected, uint256 received);
-    error JobNotFound(uint256 jobId);
     /// @notice The params (or assignment) passed don't hash to the job's commitment.
     error JobParamsMismatch(uint256 jobId);
     error JobNotOpen(uint256 jobId, JobStatus status);
@@ -65,7 +64,6 @@ interface IJobMarket is IJobTypes {
     error BidNotBetter(uint256 jobId, uint256 price, uint256 best);
     error BidAboveMax(uint256 jobId, uint256 price, uint256 maxPricePerUnit);
     error NoBid(uint256 jobId);
-    error BidForOtherJob(uint256 jobId, uint256 bidJobId);
     error BidExpired(uint256 expiry, uint256 nowTs);
     error InvalidBidSignature(address provider);
     error NonceUsed(address provider, uint256 nonce);
@@ -81,6 +79,7 @@ interface IJobMarket is IJobTypes {
     error NothingToExpire(uint256 jobId, JobStatus status);
     error InsufficientBalance(address account, address token, uint256 balance, uint256 amount);
     error ZeroAmount();
+    error NotAContract(address account);
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
     error EmptyBatch();
     error MarketPaused();
@@ -171,6 +170,7 @@ interface IJobMarket is IJobTypes {
     function cancelJob(uint256 jobId, JobParams calldata params) external;
 
     /// @notice Assigns the job to the provider of a signed bid (tenant only). Any on-chain best bid is released.
+    /// Allowed while bidding runs, and after it only if nobody bid on-chain (the on-chain winner is then `award`ed).
     /// @dev `signature` is checked with ERC-1271 when the provider is a contract, ECDSA (low-s) otherwise.
     function acceptBid(JobParams calldata params, Bid calldata bid, bytes calldata signature) external;
 
@@ -236,7 +236,7 @@ interface IJobMarket is IJobTypes {
     function jobStatus(uint256 jobId) external view returns (JobStatus);
     /// @notice The commitment the market keeps of a job's params (and assignment, once assigned).
     function commitment(uint256 jobId) external view returns (bytes32);
-    /// @notice Best on-chain bid of an open job (zeros once the job is assigned: see `JobAssigned`).
+    /// @notice Best on-chain bid of an open job (zeros otherwise: the winner is in `JobAssigned`).
     function bestBid(uint256 jobId) external view returns (address provider, uint256 pricePerUnit);
     /// @notice Progress of an assigned (or closed after assignment) job; zeros while open.
     function jobProgress(uint256 jobId)

@@ -44,7 +44,8 @@ interface IJobTypes {
         address verifier;
         /// @dev Content hash of the workload specification (stored off-chain).
         bytes32 specHash;
-        /// @dev Total work units (GPU-seconds) the tenant pays for at most, across all milestones.
+        /// @dev Total work units (GPU-seconds) the tenant pays for at most, across all milestones (< 2^48).
+        /// The job completes when its last milestone, or its last unit, is settled.
         uint64 maxUnits;
         /// @dev Highest price per unit the tenant accepts, in token base units.
         uint128 maxPricePerUnit;
@@ -66,6 +67,8 @@ interface IJobTypes {
         address payer;
         /// @dev Protocol fee in basis points, fixed at creation so governance cannot change a live job.
         uint16 feeBps;
+        /// @dev Share of a slash credited to the payer (the rest to the treasury), fixed at creation too.
+        uint16 slashPayerShareBps;
         /// @dev Seconds the verifiers have to settle a submitted proof, fixed at creation.
         uint32 verificationWindow;
         JobRequest request;

@@ -154,6 +154,7 @@ abstract contract JouleFixture is Test {
             tenant: tenant_,
             payer: payer_,
             feeBps: market.parameters().feeBps,
+            slashPayerShareBps: market.parameters().slashPayerShareBps,
             verificationWindow: market.parameters().verificationWindow,
             request: r
         });

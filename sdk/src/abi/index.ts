@@ -131,22 +131,6 @@ export const jobMarketAbi = [
       },
       {
         "internalType": "uint256",
-        "name": "bidJobId",
-        "type": "uint256"
-      }
-    ],
-    "name": "BidForOtherJob",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "jobId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
         "name": "price",
         "type": "uint256"
       },
@@ -339,7 +323,7 @@ export const jobMarketAbi = [
     "inputs": [
       {
         "internalType": "uint64",
-        "name": "maxUnits",
+        "name": "units",
         "type": "uint64"
       }
     ],
@@ -360,17 +344,6 @@ export const jobMarketAbi = [
       }
     ],
     "name": "JobNotAssigned",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "jobId",
-        "type": "uint256"
-      }
-    ],
-    "name": "JobNotFound",
     "type": "error"
   },
   {
@@ -441,6 +414,17 @@ export const jobMarketAbi = [
       }
     ],
     "name": "NonceUsed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "NotAContract",
     "type": "error"
   },
   {
@@ -880,6 +864,11 @@ export const jobMarketAbi = [
           {
             "internalType": "uint16",
             "name": "feeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
             "type": "uint16"
           },
           {
@@ -1333,6 +1322,11 @@ export const jobMarketAbi = [
             "type": "uint16"
           },
           {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
+            "type": "uint16"
+          },
+          {
             "internalType": "uint32",
             "name": "verificationWindow",
             "type": "uint32"
@@ -1520,6 +1514,11 @@ export const jobMarketAbi = [
             "type": "uint16"
           },
           {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
+            "type": "uint16"
+          },
+          {
             "internalType": "uint32",
             "name": "verificationWindow",
             "type": "uint32"
@@ -1684,6 +1683,11 @@ export const jobMarketAbi = [
           {
             "internalType": "uint16",
             "name": "feeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
             "type": "uint16"
           },
           {
@@ -2208,6 +2212,11 @@ export const jobMarketAbi = [
             "type": "uint16"
           },
           {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
+            "type": "uint16"
+          },
+          {
             "internalType": "uint32",
             "name": "verificationWindow",
             "type": "uint32"
@@ -2438,6 +2447,11 @@ export const jobMarketAbi = [
           {
             "internalType": "uint16",
             "name": "feeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
             "type": "uint16"
           },
           {
@@ -2781,6 +2795,11 @@ export const jobMarketAbi = [
             "type": "uint16"
           },
           {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
+            "type": "uint16"
+          },
+          {
             "internalType": "uint32",
             "name": "verificationWindow",
             "type": "uint32"
@@ -2987,6 +3006,11 @@ export const jobMarketAbi = [
             "type": "uint16"
           },
           {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
+            "type": "uint16"
+          },
+          {
             "internalType": "uint32",
             "name": "verificationWindow",
             "type": "uint32"
@@ -3164,6 +3188,11 @@ export const jobMarketAbi = [
               {
                 "internalType": "uint16",
                 "name": "feeBps",
+                "type": "uint16"
+              },
+              {
+                "internalType": "uint16",
+                "name": "slashPayerShareBps",
                 "type": "uint16"
               },
               {
@@ -3347,6 +3376,11 @@ export const jobMarketAbi = [
           {
             "internalType": "uint16",
             "name": "feeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint16",
+            "name": "slashPayerShareBps",
             "type": "uint16"
           },
           {
