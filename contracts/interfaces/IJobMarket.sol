@@ -83,6 +83,9 @@ interface IJobMarket is IJobTypes {
     error ParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
     error EmptyBatch();
     error MarketPaused();
+    /// @notice Raised at deployment by the RewardEmitter the market creates (bad emission schedule); declared here
+    /// so tools decoding the market's reverts can name it.
+    error InvalidSchedule();
 
     // ───────────────────────────── Events ─────────────────────────────
     /// @notice A job was created and `funded` (= maxUnits × maxPricePerUnit) arrived in escrow.
