@@ -316,6 +316,11 @@ export const jobMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "InvalidSchedule",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "InvalidShortString",
     "type": "error"
   },
