@@ -735,7 +735,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         return status == JobStatus.Open || status == JobStatus.Cancelled || status == JobStatus.None;
     }
 
-    /// @dev JobParams is a static struct, so `abi.encode(params)` is exactly its 17 calldata words: hash them in
+    /// @dev JobParams is a static struct, so `abi.encode(params)` is exactly its 18 calldata words: hash them in
     /// place. Params with dirty padding hash differently from the clean encoding stored at creation and are refused.
     function _hashParamsCalldata(JobParams calldata params) private pure returns (bytes32 h) {
         assembly ("memory-safe") {
