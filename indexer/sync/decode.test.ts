@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  decodeEventLog,
+  encodeAbiParameters,
+  encodeEventTopics,
+  type AbiEvent,
+  type AbiParameter,
+  type Hex,
+} from "viem";
+import {
+  jobMarketAbi,
+  jouleTokenAbi,
+  providerRegistryAbi,
+  quorumVerifierAbi,
+  rewardEmitterAbi,
+} from "../../sdk/src/abi/index.ts";
+import { argsJson, decodeLog, TOPIC0S } from "./decode.ts";
+import type { RawLog } from "./rpc.ts";
+
+const EVENTS = [jobMarketAbi, providerRegistryAbi, rewardEmitterAbi, quorumVerifierAbi, jouleTokenAbi].flatMap((abi) =>
+  (abi as readonly { type: string }[]).filter((x) => x.type === "event"),
+) as AbiEvent[];
+
+/** Deterministic pseudo-random values for an ABI type, extremes included. */
+function valueFor(p: AbiParameter, r: () => number): unknown {
+  if (p.type === "tuple" && "components" in p)
+    return Object.fromEntries(p.components.map((c) => [c.name!, valueFor(c, r)]));
+  if (p.type.endsWith("[]"))
+    return Array.from({ length: Math.floor(r() * 4) }, () =>
+      valueFor({ ...p, type: p.type.slice(0, -2) } as AbiParameter, r),
+    );
+  if (p.type === "address")
+    return `0x${Array.from({ length: 40 }, () => "0123456789abcdef"[Math.floor(r() * 16)]).join("")}`;
+  if (p.type === "bool") return r() < 0.5;
+  if (p.type === "string") return ["", "ipfs://x", "naïve ☃ \u{1F525}", "a".repeat(200)][Math.floor(r() * 4)];
+  if (p.type.startsWith("bytes"))
+    return `0x${Array.from({ length: Number(p.type.slice(5)) * 2 }, () => "0123456789abcdef"[Math.floor(r() * 16)]).join("")}`;
+  const bits = Number(p.type.slice(4));
+  const max = 2n ** BigInt(bits) - 1n;
+  const pick = r();
+  const v = pick < 0.25 ? max : pick < 0.5 ? 0n : (max * BigInt(Math.floor(r() * 1e9))) / 1_000_000_000n;
+  return bits <= 48 ? Number(v) : v;
+}
+
+function prng(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function rawLog(event: AbiEvent, args: Record<string, unknown>, logIndex = 5n): RawLog {
+  const topics = encodeEventTopics({ abi: [event], eventName: event.name, args } as never) as string[];
+  const inputs = event.inputs.filter((i) => !i.indexed);
+  const data = encodeAbiParameters(
+    inputs,
+    inputs.map((i) => args[i.name!]),
+  );
+  return {
+    address: "0x00000000000000000000000000000000000000AA",
+    topics,
+    data,
+    blockNumber: "0x10",
+    blockHash: `0x${"1".repeat(64)}`,
+    transactionHash: `0x${"2".repeat(64)}`,
+    transactionIndex: "0x0",
+    logIndex: `0x${logIndex.toString(16)}`,
+  };
+}
+
+/** viem's view of the same log, normalised like the indexer's (lowercase hex). */
+function lowercase(v: unknown): unknown {
+  if (typeof v === "string") return v.toLowerCase();
+  if (Array.isArray(v)) return v.map(lowercase);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, lowercase(x)]));
+  return v;
+}
+
+describe("decodeLog", () => {
+  it("asks eth_getLogs for every protocol event except ERC-20 Transfer/Approval", () => {
+    const names = new Set(
+      EVENTS.filter((e) =>
+        TOPIC0S.includes(encodeEventTopics({ abi: [e], eventName: e.name } as never)[0] as string),
+      ).map((e) => e.name),
+    );
+    for (const n of [
+      "JobCreated",
+      "BidPlaced",
+      "JobAssigned",
+      "ProofSubmitted",
+      "MilestoneSettled",
+      "JobClosed",
+      "Withdrawn",
+      "ProviderRegistered",
+      "Slashed",
+      "RewardClaimed",
+      "QuorumConfigured",
+      "ScheduleSet",
+      "MinterSet",
+    ]) {
+      assert.ok(names.has(n), n);
+    }
+    assert.ok(!names.has("Transfer") && !names.has("Approval"));
+  });
+
+  it("matches viem's decoder on random and extreme values of every event (fast static path included)", () => {
+    const r = prng(42);
+    for (const event of EVENTS.filter((e) => e.name !== "Transfer" && e.name !== "Approval")) {
+      for (let i = 0; i < 30; i++) {
+        const args = Object.fromEntries(event.inputs.map((p) => [p.name!, valueFor(p, r)]));
+        const log = rawLog(event, args);
+        const ours = decodeLog(log)!;
+        const viem = decodeEventLog({ abi: [event], data: log.data as Hex, topics: log.topics as [Hex, ...Hex[]] });
+        assert.equal(ours.name, event.name);
+        assert.deepEqual(ours.args, lowercase(viem.args ?? {}), `${event.name} #${i}`);
+      }
+    }
+  });
+
+  it("keeps log positions exactly, even near 2^32 and beyond", () => {
+    const event = EVENTS.find((e) => e.name === "TokenAllowed")!;
+    const log = rawLog(event, { token: `0x${"ab".repeat(20)}`, allowed: true }, 2n ** 32n - 1n);
+    const d = decodeLog(log)!;
+    assert.equal(d.logIndex, 4_294_967_295n);
+    assert.equal(d.blockNumber, 16n);
+    assert.equal(d.address, "0x00000000000000000000000000000000000000aa");
+    assert.equal(decodeLog({ ...log, logIndex: "0xffffffffffff" })!.logIndex, 2n ** 48n - 1n);
+  });
+
+  it("ignores unknown events and rejects malformed data", () => {
+    const event = EVENTS.find((e) => e.name === "Staked")!;
+    const log = rawLog(event, {
+      provider: `0x${"01".repeat(20)}`,
+      from: `0x${"02".repeat(20)}`,
+      amount: 1n,
+      stake: 2n,
+    });
+    assert.equal(decodeLog({ ...log, topics: [`0x${"9".repeat(64)}`] }), undefined);
+    assert.throws(() => decodeLog({ ...log, topics: log.topics.slice(0, 2) }), /indexed topics/);
+    const dynamic = EVENTS.find((e) => e.name === "ProviderRegistered")!;
+    const p = rawLog(dynamic, {
+      provider: `0x${"01".repeat(20)}`,
+      gpuClass: 1,
+      gpuCount: 1,
+      vramGb: 1,
+      carbonIntensity: 1,
+      region: `0x${"0".repeat(64)}`,
+      metadataURI: "x",
+    });
+    assert.throws(() => decodeLog({ ...p, data: p.data.slice(0, 100) }), /cannot decode/);
+  });
+
+  it("serialises args as JSON jsonb accepts: bigints as strings, NUL replaced", () => {
+    assert.equal(
+      argsJson({ a: 2n ** 256n - 1n, s: "x\u0000y", n: 5 }),
+      `{"a":"${2n ** 256n - 1n}","s":"x\ufffdy","n":5}`,
+    );
+  });
+});

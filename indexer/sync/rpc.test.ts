@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, describe, it } from "node:test";
+import { RpcError } from "./errors.ts";
+import { backoffDelay, Rpc } from "./rpc.ts";
+
+type Reply = { status?: number; error?: { code: number; message: string }; result?: unknown; hang?: boolean };
+
+/** A JSON-RPC server whose answers are scripted per call. */
+async function scripted(
+  replies: (method: string, params: unknown[]) => Reply,
+): Promise<{ url: string; calls: string[]; server: Server }> {
+  const calls: string[] = [];
+  const server = createServer(async (req, res) => {
+    let body = "";
+    for await (const c of req) body += c;
+    const payload = JSON.parse(body);
+    const one = Array.isArray(payload) ? payload[0] : payload;
+    calls.push(one.method);
+    const r = replies(one.method, one.params);
+    if (r.hang) return;
+    if (r.status) {
+      res.writeHead(r.status).end("nope");
+      return;
+    }
+    const answer = r.error
+      ? { jsonrpc: "2.0", id: one.id, error: r.error }
+      : { jsonrpc: "2.0", id: one.id, result: r.result };
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(Array.isArray(payload) ? [answer] : answer));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server };
+}
+
+const servers: Server[] = [];
+after(() => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+const fast = { timeoutMs: 300, maxRetries: 4, backoffBaseMs: 1, backoffMaxMs: 5 };
+
+describe("backoffDelay", () => {
+  it("doubles up to the cap, with jitter between half and all of it", () => {
+    assert.equal(
+      backoffDelay(0, 100, 10_000, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(0, 100, 10_000, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffDelay(3, 100, 10_000, () => 1),
+      800,
+    );
+    assert.equal(
+      backoffDelay(30, 100, 10_000, () => 1),
+      10_000,
+    );
+    assert.equal(
+      backoffDelay(30, 100, 10_000, () => 0),
+      5_000,
+    );
+  });
+});
+
+describe("Rpc", () => {
+  it("retries HTTP 502 and 429, then returns the answer", async () => {
+    let n = 0;
+    const s = await scripted(() => (++n === 1 ? { status: 502 } : n === 2 ? { status: 429 } : { result: "0x2a" }));
+    servers.push(s.server);
+    const rpc = new Rpc([s.url], fast);
+    assert.equal(await rpc.blockNumber(), 42n);
+    assert.equal(s.calls.length, 3);
+  });
+
+  it("falls back to the next URL when the first refuses connections or hangs", async () => {
+    const hanging = await scripted(() => ({ hang: true }));
+    const good = await scripted(() => ({ result: "0x7a69" }));
+    servers.push(hanging.server, good.server);
+    assert.equal(await new Rpc(["http://127.0.0.1:9", good.url], fast).chainId(), 31337);
+    const t0 = Date.now();
+    assert.equal(await new Rpc([hanging.url, good.url], fast).chainId(), 31337);
+    assert.ok(Date.now() - t0 >= 250, "waited for the timeout");
+    assert.equal(hanging.calls.length, 1);
+  });
+
+  it("gives up after maxRetries with a retryable error", async () => {
+    const s = await scripted(() => ({ error: { code: -32000, message: "header not found" } }));
+    servers.push(s.server);
+    await assert.rejects(
+      new Rpc([s.url], fast).blockNumber(),
+      (e) => e instanceof RpcError && e.kind === "retryable" && /gave up after 5 attempts/.test(e.message),
+    );
+    assert.equal(s.calls.length, 5);
+  });
+
+  it("does not retry fatal errors or range errors", async () => {
+    const s = await scripted((method) =>
+      method === "eth_getLogs"
+        ? { error: { code: -32005, message: "query returned more than 10000 results" } }
+        : { error: { code: -32601, message: "method not found" } },
+    );
+    servers.push(s.server);
+    const rpc = new Rpc([s.url], fast);
+    await assert.rejects(rpc.blockNumber(), (e) => e instanceof RpcError && e.kind === "fatal");
+    await assert.rejects(
+      rpc.getLogs(["0x00000000000000000000000000000000000000aa"], ["0x01"], 1n, 5n),
+      (e) => e instanceof RpcError && e.kind === "range",
+    );
+    assert.deepEqual(s.calls, ["eth_blockNumber", "eth_getLogs"]);
+  });
+
+  it("never takes a broken eth_getLogs answer for 'no logs'", async () => {
+    const A = "0x00000000000000000000000000000000000000aa";
+    const log = {
+      address: A,
+      topics: ["0x01"],
+      data: "0x",
+      blockHash: "0x02",
+      transactionHash: "0x03",
+      transactionIndex: "0x0",
+      logIndex: "0x0",
+    };
+    let n = 0;
+    const s = await scripted(() => {
+      n++;
+      if (n === 1) return { result: null };
+      if (n === 2) return { result: [{ ...log, blockNumber: "0x99" }] }; // outside the range asked
+      if (n === 3)
+        return { result: [{ ...log, blockNumber: "0x2", address: "0x00000000000000000000000000000000000000bb" }] };
+      return { result: [{ ...log, blockNumber: "0x2" }] };
+    });
+    servers.push(s.server);
+    const logs = await new Rpc([s.url], fast).getLogs([A], ["0x01"], 1n, 5n);
+    assert.equal(logs.length, 1);
+    assert.equal(n, 4);
+  });
+
+  it("treats a missing block as retryable, not as the end of the chain", async () => {
+    let n = 0;
+    const s = await scripted(() =>
+      ++n < 3 ? { result: null } : { result: { number: "0x5", hash: "0xAB", parentHash: "0xCD", timestamp: "0x10" } },
+    );
+    servers.push(s.server);
+    const b = await new Rpc([s.url], fast).getBlock(5n);
+    assert.deepEqual(b, { number: 5n, hash: "0xab", parentHash: "0xcd", timestamp: 16n });
+  });
+});

@@ -1,0 +1,99 @@
+// In-memory state of one batch: entity rows loaded from the database (and created by the batch), accumulator
+// deltas and appended history rows. Handlers change it; the store writes it in one transaction.
+import {
+  ACCUMULATOR_TABLES,
+  ENTITY_TABLES,
+  HISTORY_TABLES,
+  keyOf,
+  type AccumulatorName,
+  type EntityName,
+  type HistoryName,
+  type Row,
+} from "./tables.ts";
+
+export class BatchState {
+  readonly entities = {} as Record<EntityName, Map<string, Row>>;
+  readonly dirty = {} as Record<EntityName, Set<string>>;
+  readonly deltas = {} as Record<AccumulatorName, Map<string, Row>>;
+  readonly history = {} as Record<HistoryName, Row[]>;
+  readonly warnings: string[] = [];
+
+  constructor() {
+    for (const name of Object.keys(ENTITY_TABLES) as EntityName[]) {
+      this.entities[name] = new Map();
+      this.dirty[name] = new Set();
+    }
+    for (const name of Object.keys(ACCUMULATOR_TABLES) as AccumulatorName[]) this.deltas[name] = new Map();
+    for (const name of Object.keys(HISTORY_TABLES) as HistoryName[]) this.history[name] = [];
+  }
+
+  /** Adds rows loaded from the database (not dirty). */
+  load(name: EntityName, rows: Row[]): void {
+    const spec = ENTITY_TABLES[name];
+    for (const r of rows) this.entities[name].set(keyOf(spec, r), r);
+  }
+
+  get(name: EntityName, key: string): Row | undefined {
+    return this.entities[name].get(key);
+  }
+
+  /** Returns the row for `keyValues`, creating it from the table's blank row when absent. */
+  getOrCreate(name: EntityName, keyValues: Row): Row {
+    const spec = ENTITY_TABLES[name];
+    const key = keyOf(spec, keyValues);
+    let row = this.entities[name].get(key);
+    if (!row) {
+      if (!("blank" in spec)) throw new Error(`${spec.table} rows cannot be created blank`);
+      row = { ...spec.blank(), ...keyValues };
+      this.entities[name].set(key, row);
+    }
+    this.dirty[name].add(key);
+    return row;
+  }
+
+  /** Inserts or replaces a whole row. */
+  put(name: EntityName, row: Row): Row {
+    const key = keyOf(ENTITY_TABLES[name], row);
+    this.entities[name].set(key, row);
+    this.dirty[name].add(key);
+    return row;
+  }
+
+  /** Marks a row obtained with get() as changed. */
+  touch(name: EntityName, row: Row): void {
+    this.dirty[name].add(keyOf(ENTITY_TABLES[name], row));
+  }
+
+  /** Adds `add` to an accumulator row's sums and sets `set` columns. */
+  accumulate(name: AccumulatorName, keyValues: Row, add: Record<string, bigint | number>, set: Row = {}): void {
+    const spec = ACCUMULATOR_TABLES[name];
+    const key = keyOf(spec, keyValues);
+    let row = this.deltas[name].get(key);
+    if (!row) {
+      row = { ...spec.blank(), ...keyValues };
+      this.deltas[name].set(key, row);
+    }
+    for (const c in add) {
+      const v = add[c]!;
+      row[c] = typeof v === "bigint" ? (row[c] as bigint) + v : (row[c] as number) + v;
+    }
+    for (const c in set) row[c] = set[c];
+  }
+
+  append(name: HistoryName, row: Row): void {
+    this.history[name].push(row);
+  }
+
+  dirtyRows(name: EntityName): Row[] {
+    const rows = this.entities[name];
+    return [...this.dirty[name]].map((k) => rows.get(k)!);
+  }
+
+  isEmpty(): boolean {
+    return (
+      (Object.keys(this.dirty) as EntityName[]).every((n) => this.dirty[n].size === 0) &&
+      (Object.keys(this.deltas) as AccumulatorName[]).every((n) => this.deltas[n].size === 0) &&
+      (Object.keys(this.history) as HistoryName[]).every((n) => this.history[n].length === 0)
+    );
+  }
+}

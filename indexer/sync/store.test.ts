@@ -1,0 +1,285 @@
+// The store against a real PostgreSQL database: batches, idempotency, the undo journal and rollback.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { encodeAbiParameters, encodeEventTopics, type AbiEvent } from "viem";
+import pg from "pg";
+import { jobMarketAbi, providerRegistryAbi } from "../../sdk/src/abi/index.ts";
+import { createTestDatabase, type TestDatabase } from "../db/testdb.ts";
+import { decodeLog, type DecodedLog } from "./decode.ts";
+import { StateError } from "./errors.ts";
+import type { BlockHeader } from "./rpc.ts";
+import { NOTIFY_CHANNEL, Store, type Checkpoint } from "./store.ts";
+
+const CHAIN = 31337;
+const A = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
+const MARKET = A(0xaa);
+const TOKEN = A(0x70);
+const TENANT = A(0x10);
+const hash = (n: bigint, fork = 0) => `0x${(n * 1000n + BigInt(fork)).toString(16).padStart(64, "0")}`;
+const EVENTS = [...jobMarketAbi, ...providerRegistryAbi].filter((x) => x.type === "event") as unknown as AbiEvent[];
+
+let logIndex = 0;
+function event(block: bigint, name: string, args: Record<string, unknown>, fork = 0): DecodedLog {
+  const ev = EVENTS.find((e) => e.name === name)!;
+  const inputs = ev.inputs.filter((i) => !i.indexed);
+  return decodeLog({
+    address: MARKET,
+    topics: encodeEventTopics({ abi: [ev], eventName: name, args } as never) as string[],
+    data: encodeAbiParameters(
+      inputs,
+      inputs.map((i) => args[i.name!]),
+    ),
+    blockNumber: `0x${block.toString(16)}`,
+    blockHash: hash(block, fork),
+    transactionHash: `0x${(BigInt(logIndex) + 1n).toString(16).padStart(64, "e")}`,
+    transactionIndex: "0x0",
+    logIndex: `0x${(logIndex++).toString(16)}`,
+    blockTimestamp: `0x${(1_800_000_000n + block * 12n).toString(16)}`,
+  })!;
+}
+
+const params = (collateral: bigint) => ({
+  tenant: TENANT,
+  payer: TENANT,
+  feeBps: 250,
+  slashPayerShareBps: 8_000,
+  verificationWindow: 86_400,
+  request: {
+    token: TOKEN,
+    verifier: A(0x71),
+    specHash: `0x${"5".repeat(64)}`,
+    maxUnits: 100n,
+    maxPricePerUnit: 10n,
+    collateral,
+    biddingEnd: 1_900_000_000,
+    deliveryWindow: 3_600,
+    milestones: 1,
+    requirements: { minGpuClass: 0, minGpuCount: 0, minVramGb: 0, maxCarbonIntensity: 0 },
+  },
+});
+
+function header(n: bigint, fork = 0): BlockHeader {
+  return {
+    number: n,
+    hash: hash(n, fork),
+    parentHash: n === 0n ? `0x${"0".repeat(64)}` : hash(n - 1n, n - 1n >= 3n ? fork : 0),
+    timestamp: 1_800_000_000n + n * 12n,
+  };
+}
+
+async function snapshot(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const tables = [
+      "jobs",
+      "providers",
+      "bids",
+      "balances",
+      "tokens",
+      "daily_stats",
+      "daily_token_stats",
+      "payouts",
+      "refunds",
+      "stake_changes",
+      "raw_events",
+      "protocol",
+    ];
+    const out: string[] = [];
+    for (const t of tables) {
+      const { rows } = await c.query(`SELECT (to_jsonb(x) - 'updatedAt')::text AS j FROM "${t}" x ORDER BY 1`);
+      out.push(`${t}: ${rows.map((r) => r.j).join("\n")}`);
+    }
+    return out.join("\n");
+  } finally {
+    await c.end();
+  }
+}
+
+describe("Store", () => {
+  let db: TestDatabase;
+  let store: Store;
+  const notes: string[] = [];
+  let listener: pg.Client;
+
+  before(async () => {
+    db = await createTestDatabase({ prefix: "joule_store" });
+    listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    await listener.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    listener.on("notification", (n) => notes.push(n.payload!));
+    store = new Store(db.url, CHAIN, { stakeToken: A(0x99) });
+    await store.connect();
+    await store.initialise(
+      { number: -1n, hash: `0x${"0".repeat(64)}` },
+      { jobMarket: MARKET, providerRegistry: A(1), rewardEmitter: A(2), jouleToken: A(0x99), treasury: A(0x77) },
+    );
+  });
+  after(async () => {
+    await listener.end();
+    await store.close();
+    await db.drop();
+  });
+
+  let cp: Checkpoint = { number: -1n, hash: `0x${"0".repeat(64)}` };
+  async function commit(from: bigint, to: bigint, events: DecodedLog[], journal: boolean, fork = 0) {
+    const headers: BlockHeader[] = [];
+    for (let n = from; n <= to; n++) headers.push(header(n, fork));
+    const r = await store.commitBatch(cp, {
+      from,
+      to,
+      toHeader: headers.at(-1)!,
+      headers,
+      events,
+      discovered: [],
+      timestamps: new Map(),
+      journal,
+      safe: -1n,
+      head: to,
+    });
+    cp = { number: to, hash: headers.at(-1)!.hash };
+    return r;
+  }
+
+  it("rolls back to any batch boundary exactly, and re-applies cleanly", async () => {
+    const P1 = A(0x201);
+    const P2 = A(0x202);
+    // Final (unjournaled) history: two registered, staked providers and a job.
+    await commit(
+      0n,
+      2n,
+      [
+        event(0n, "ProviderRegistered", {
+          provider: P1,
+          gpuClass: 1,
+          gpuCount: 1,
+          vramGb: 24,
+          carbonIntensity: 100,
+          region: `0x${"0".repeat(64)}`,
+          metadataURI: "a",
+        }),
+        event(1n, "Staked", { provider: P1, from: P1, amount: 5_000n, stake: 5_000n }),
+        event(1n, "ProviderRegistered", {
+          provider: P2,
+          gpuClass: 1,
+          gpuCount: 1,
+          vramGb: 24,
+          carbonIntensity: 100,
+          region: `0x${"0".repeat(64)}`,
+          metadataURI: "b",
+        }),
+        event(2n, "Staked", { provider: P2, from: P2, amount: 5_000n, stake: 5_000n }),
+        event(2n, "JobCreated", { jobId: 1n, tenant: TENANT, payer: TENANT, params: params(1_000n), funded: 1_000n }),
+      ],
+      false,
+    );
+    const states = new Map<bigint, string>([[2n, await snapshot(db.url)]]);
+    // Journaled batches (above the safe block): bids move the collateral between providers, then assignment.
+    await commit(3n, 3n, [event(3n, "BidPlaced", { jobId: 1n, provider: P1, pricePerUnit: 9n, replaced: A(0) })], true);
+    states.set(3n, await snapshot(db.url));
+    const batch45 = [
+      event(4n, "BidPlaced", { jobId: 1n, provider: P2, pricePerUnit: 8n, replaced: P1 }),
+      event(5n, "JobCreated", { jobId: 2n, tenant: TENANT, payer: TENANT, params: params(0n), funded: 1_000n }),
+    ];
+    await commit(4n, 5n, batch45, true);
+    states.set(5n, await snapshot(db.url));
+    await commit(
+      6n,
+      6n,
+      [
+        event(6n, "JobAssigned", {
+          jobId: 1n,
+          provider: P2,
+          pricePerUnit: 8n,
+          escrow: 800n,
+          refunded: 200n,
+          deliveryDeadline: 1_900_003_600,
+          signedBid: false,
+        }),
+      ],
+      true,
+    );
+    const final = await snapshot(db.url);
+    assert.notEqual(final, states.get(5n));
+
+    // A fork at 4 (inside the batch 4..5): undone whole, back to 3.
+    cp = await store.rollback(4n);
+    assert.deepEqual(cp, { number: 3n, hash: hash(3n) });
+    assert.ok((await snapshot(db.url)) === states.get(3n), "state after rollback to 3 differs");
+    // Re-apply the same blocks: identical to before.
+    await commit(4n, 5n, batch45, true);
+    assert.ok((await snapshot(db.url)) === states.get(5n), "re-applied state differs");
+    // Back to the last final block.
+    cp = await store.rollback(2n);
+    assert.ok((await snapshot(db.url)) === states.get(2n), "state after rollback to 2 differs");
+    assert.ok(notes.some((n) => JSON.parse(n).reorg === true));
+  });
+
+  it("refuses a batch that does not continue its checkpoint, and notifies committed batches only", async () => {
+    const before = notes.length;
+    await assert.rejects(
+      store.commitBatch(
+        { number: cp.number, hash: `0x${"f".repeat(64)}` },
+        {
+          from: cp.number + 1n,
+          to: cp.number + 1n,
+          toHeader: header(cp.number + 1n),
+          headers: [],
+          events: [],
+          discovered: [],
+          timestamps: new Map(),
+          journal: false,
+          safe: 0n,
+          head: 0n,
+        },
+      ),
+      (e) => e instanceof StateError && /checkpoint moved/.test(e.message),
+    );
+    // The first batch after the rollback of the previous test is flagged as re-indexing; the next is not.
+    await commit(cp.number + 1n, cp.number + 1n, [], false);
+    await commit(cp.number + 1n, cp.number + 2n, [], false);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(notes.length, before + 2);
+    assert.deepEqual(JSON.parse(notes.at(-2)!), {
+      v: 1,
+      chainId: CHAIN,
+      fromBlock: String(cp.number - 2n),
+      toBlock: String(cp.number - 2n),
+      reorg: true,
+    });
+    assert.deepEqual(JSON.parse(notes.at(-1)!), {
+      v: 1,
+      chainId: CHAIN,
+      fromBlock: String(cp.number - 1n),
+      toBlock: String(cp.number),
+      reorg: false,
+    });
+  });
+
+  it("refuses a database that indexes another chain", async () => {
+    const other = new Store(db.url, 1, { stakeToken: A(0x99) });
+    // The writer lock is per chain, so this connects; the checkpoint then tells the chains apart.
+    await other.connect();
+    try {
+      await assert.rejects(
+        other.readCheckpoint(),
+        (e) => e instanceof StateError && /indexes chain 31337, not chain 1/.test(e.message),
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("stores an event once even if it is offered again", async () => {
+    const e = event(cp.number + 1n, "TokenAllowed", { token: TOKEN, allowed: true });
+    const r1 = await commit(cp.number + 1n, cp.number + 1n, [e], false);
+    // The same log in a later batch (as after a lost commit acknowledgment): skipped, not applied twice.
+    const r2 = await commit(cp.number + 1n, cp.number + 1n, [e], false);
+    assert.deepEqual([r1.inserted, r1.skipped, r2.inserted, r2.skipped], [1, 0, 0, 1]);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    const { rows } = await c.query(`SELECT count(*)::int AS n FROM parameter_changes WHERE parameter = 'tokenAllowed'`);
+    await c.end();
+    assert.equal(rows[0].n, 1);
+  });
+});
