@@ -13,7 +13,18 @@ import { encodeAbiParameters, keccak256, parseEventLogs, parseUnits, type Addres
 const { viem, networkHelpers } = await network.connect();
 const publicClient = await viem.getPublicClient();
 const wallets = await viem.getWalletClients();
-const [owner, tenant, provider, keeper, treasury, v1, v2, v3] = wallets;
+if (wallets.length < 8) throw new Error(`the gas benchmark needs 8 funded accounts, the network has ${wallets.length}`);
+type Wallet = (typeof wallets)[number];
+const [owner, tenant, provider, keeper, treasury, v1, v2, v3] = wallets as [
+  Wallet,
+  Wallet,
+  Wallet,
+  Wallet,
+  Wallet,
+  Wallet,
+  Wallet,
+  Wallet,
+];
 if (!owner || !tenant || !provider || !keeper || !treasury || !v1 || !v2 || !v3) throw new Error("need 8 accounts");
 
 const COLLATERAL = parseUnits("100", 18);
@@ -52,7 +63,16 @@ await market.write.setAllowedVerifier([quorum.address, true]);
 
 await joule.write.transfer([provider.account.address, parseUnits("10000", 18)]);
 await registry.write.register(
-  [{ gpuClass: 3, gpuCount: 8, vramGb: 80, carbonIntensity: 200, region: toBytes32("eu-west"), metadataURI: "ipfs://p" }],
+  [
+    {
+      gpuClass: 3,
+      gpuCount: 8,
+      vramGb: 80,
+      carbonIntensity: 200,
+      region: toBytes32("eu-west"),
+      metadataURI: "ipfs://p",
+    },
+  ],
   { account: provider.account },
 );
 await joule.write.approve([registry.address, 2n ** 256n - 1n], { account: provider.account });
@@ -198,7 +218,13 @@ async function lifecycle() {
 async function acceptBidGas(): Promise<number> {
   const { jobId, params } = await createJob();
   const chainId = await publicClient.getChainId();
-  const bid = { jobId, provider: provider.account.address, pricePerUnit: 900n, expiry: Number(await now()) + 600, nonce: jobId };
+  const bid = {
+    jobId,
+    provider: provider.account.address,
+    pricePerUnit: 900n,
+    expiry: Number(await now()) + 600,
+    nonce: jobId,
+  };
   const signature = await provider.signTypedData({
     domain: { name: "Joule JobMarket", version: "1", chainId, verifyingContract: market.address },
     types: {
@@ -228,14 +254,21 @@ async function acceptBidGas(): Promise<number> {
 async function settleManyPerMilestone(n: number): Promise<number> {
   const jobs: { jobId: bigint; params: Params }[] = [];
   for (let i = 0; i < n; i++) jobs.push(await createJob());
-  for (const j of jobs) await gasOf(await market.write.placeBid([j.jobId, j.params, 800n], { account: provider.account }));
+  for (const j of jobs)
+    await gasOf(await market.write.placeBid([j.jobId, j.params, 800n], { account: provider.account }));
   await networkHelpers.time.increaseTo(Math.max(...jobs.map((j) => j.params.request.biddingEnd)));
   const settlements = [];
   for (const j of jobs) {
     await gasOf(await market.write.award([j.jobId, j.params], { account: keeper.account }));
     const assignment: Assignment = { provider: provider.account.address, pricePerUnit: 800n };
     const proof = await prove(j.jobId, j.params, assignment, 3_000n, 4_500n);
-    settlements.push({ jobId: j.jobId, params: j.params, assignment, attestation: proof.attestation, signatures: proof.signatures });
+    settlements.push({
+      jobId: j.jobId,
+      params: j.params,
+      assignment,
+      attestation: proof.attestation,
+      signatures: proof.signatures,
+    });
   }
   const gas = await gasOf(await market.write.settleMany([settlements], { account: keeper.account }));
   return Math.round(Number(gas) / n);
@@ -269,7 +302,8 @@ for (const [k, v] of Object.entries(lifecycleResult)) {
   console.log(`${k.padEnd(12)} ${String(v).padStart(7)} ${String(c ?? "-").padStart(9)}   ${verdict}`);
 }
 console.log("\nsettleMany gas per milestone");
-for (const [n, g] of Object.entries(batch)) console.log(`  n=${n.padEnd(3)} ${g}${n === "20" ? (g <= 60_000 ? "  (≤ 60000 ok)" : "  (> 60000 OVER)") : ""}`);
+for (const [n, g] of Object.entries(batch))
+  console.log(`  n=${n.padEnd(3)} ${g}${n === "20" ? (g <= 60_000 ? "  (≤ 60000 ok)" : "  (> 60000 OVER)") : ""}`);
 
 const result = {
   lifecycle: lifecycleResult,

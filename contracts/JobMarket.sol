@@ -44,8 +44,9 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     uint256 private constant _TOUCHED = 1 << 255;
     uint256 private constant _PARAMS_SIZE = 18 * 32; // JobParams: 5 words + JobRequest 9 + Requirements 4
 
-    bytes32 internal constant BID_TYPEHASH =
-        keccak256("Bid(uint256 jobId,address provider,uint128 pricePerUnit,uint40 expiry,uint256 nonce)");
+    bytes32 internal constant BID_TYPEHASH = keccak256(
+        "Bid(uint256 jobId,address provider,uint128 pricePerUnit,uint40 expiry,uint256 nonce)"
+    );
     bytes32 internal constant ATTESTATION_TYPEHASH = keccak256(
         "WorkAttestation(uint256 jobId,uint8 milestone,bytes32 resultRoot,uint64 units,uint64 energyWh,bool accepted)"
     );
@@ -106,10 +107,12 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
 
     // ───────────────────────────── Constructor ─────────────────────────────
     /// @param joule the JOULE token: stake token and reward token (the emitter must then be made its minter).
-    constructor(IJouleToken joule, address treasury_, address owner_, MarketSettings memory settings)
-        Ownable(owner_)
-        EIP712("Joule JobMarket", "1")
-    {
+    constructor(
+        IJouleToken joule,
+        address treasury_,
+        address owner_,
+        MarketSettings memory settings
+    ) Ownable(owner_) EIP712("Joule JobMarket", "1") {
         if (address(joule) == address(0) || treasury_ == address(0)) revert ZeroAddress();
         _stakeToken = address(joule);
         _registry = new ProviderRegistry(IERC20(address(joule)), owner_, settings.unbondingDelay, address(this));
@@ -142,11 +145,13 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     /// @inheritdoc IJobMarket
-    function createJobWithPermit(JobRequest calldata request, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
-        external
-        nonReentrant
-        returns (uint256)
-    {
+    function createJobWithPermit(
+        JobRequest calldata request,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant returns (uint256) {
         uint256 amount = uint256(request.maxUnits) * request.maxPricePerUnit;
         // A front-run permit reverts here although the allowance is in place: go on and let the pull decide.
         try IERC20Permit(request.token).permit(msg.sender, address(this), amount, permitDeadline, v, r, s) {} catch {}
@@ -394,7 +399,12 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
 
     function _setSlashPayerShare(uint16 bps) private {
         if (bps < MIN_SLASH_PAYER_SHARE_BPS || bps > MAX_SLASH_PAYER_SHARE_BPS) {
-            revert ParameterOutOfBounds("slashPayerShareBps", bps, MIN_SLASH_PAYER_SHARE_BPS, MAX_SLASH_PAYER_SHARE_BPS);
+            revert ParameterOutOfBounds(
+                "slashPayerShareBps",
+                bps,
+                MIN_SLASH_PAYER_SHARE_BPS,
+                MAX_SLASH_PAYER_SHARE_BPS
+            );
         }
         emit SlashPayerShareUpdated(_config.slashPayerShareBps, bps);
         _config.slashPayerShareBps = bps;
@@ -438,11 +448,11 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     /// @inheritdoc IJobMarket
-    function heldInEscrow(uint256 jobId, JobParams calldata params, Assignment calldata assignment)
-        external
-        view
-        returns (uint256)
-    {
+    function heldInEscrow(
+        uint256 jobId,
+        JobParams calldata params,
+        Assignment calldata assignment
+    ) external view returns (uint256) {
         JobStatus status = _states[jobId].status;
         if (status == JobStatus.Open) {
             _checkParams(jobId, params);
@@ -500,17 +510,18 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     /// @inheritdoc IJobMarket
     function parameters() external view returns (Parameters memory) {
         Config memory c = _config;
-        return Parameters({
-            feeBps: c.feeBps,
-            verificationWindow: c.verificationWindow,
-            slashPayerShareBps: c.slashPayerShareBps,
-            paused: c.paused,
-            jobCount: c.jobCount,
-            treasury: _treasury,
-            registry: address(_registry),
-            rewardEmitter: address(_emitter),
-            stakeToken: _stakeToken
-        });
+        return
+            Parameters({
+                feeBps: c.feeBps,
+                verificationWindow: c.verificationWindow,
+                slashPayerShareBps: c.slashPayerShareBps,
+                paused: c.paused,
+                jobCount: c.jobCount,
+                treasury: _treasury,
+                registry: address(_registry),
+                rewardEmitter: address(_emitter),
+                stakeToken: _stakeToken
+            });
     }
 
     // ───────────────────────────── Internal: lifecycle ─────────────────────────────
@@ -588,8 +599,11 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         _checkAssigned(jobId, params, assignment);
         if (p.verifyDeadline == 0) revert NoProofPending(jobId);
         if (
-            a.jobId != jobId || a.milestone != p.settled || a.units != p.pendingUnits
-                || a.energyWh != p.pendingEnergyWh || bytes4(a.resultRoot) != p.pendingRootTag
+            a.jobId != jobId ||
+            a.milestone != p.settled ||
+            a.units != p.pendingUnits ||
+            a.energyWh != p.pendingEnergyWh ||
+            bytes4(a.resultRoot) != p.pendingRootTag
         ) revert AttestationMismatch(jobId, p.settled);
         if (block.timestamp > p.verifyDeadline) revert VerificationTimedOut(jobId, p.verifyDeadline);
         bytes32 digest = _hashTypedDataV4(_hashAttestation(a));
@@ -632,7 +646,17 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
 
         uint256 remaining = uint256(params.request.maxUnits - p.unitsSettled) * price;
         emit MilestoneSettled(
-            jobId, milestone, provider, a.resultRoot, a.units, a.energyWh, payment, fee, remaining, p.deliveryDeadline, epoch
+            jobId,
+            milestone,
+            provider,
+            a.resultRoot,
+            a.units,
+            a.energyWh,
+            payment,
+            fee,
+            remaining,
+            p.deliveryDeadline,
+            epoch
         );
 
         if (completed) {
@@ -644,9 +668,13 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     /// @dev Closes an Open job (cancel or no bids): full refund, and the best bidder's collateral released.
-    function _closeOpen(uint256 jobId, JobParams calldata params, JobState memory s, JobStatus status, CloseReason reason)
-        private
-    {
+    function _closeOpen(
+        uint256 jobId,
+        JobParams calldata params,
+        JobState memory s,
+        JobStatus status,
+        CloseReason reason
+    ) private {
         _states[jobId].status = status;
         uint256 refund = uint256(params.request.maxUnits) * params.request.maxPricePerUnit;
         _credit(params.payer, params.request.token, refund);
@@ -677,13 +705,14 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         uint256 collateral = params.request.collateral;
         if (status == JobStatus.Failed && collateral != 0) {
             // Compensation rounds down: the dust goes to the treasury, never more than was slashed.
-            uint256 compensation = collateral * params.slashPayerShareBps / _BPS;
+            uint256 compensation = (collateral * params.slashPayerShareBps) / _BPS;
             _credit(params.payer, _stakeToken, compensation);
             _credit(_treasury, _stakeToken, collateral - compensation);
             emit JobClosed(jobId, status, reason, refund, 0, collateral, compensation);
-            IProviderRegistry.SlashReason why = reason == CloseReason.ProofRejected
-                ? IProviderRegistry.SlashReason.ProofRejected
-                : IProviderRegistry.SlashReason.DeliveryMissed;
+            IProviderRegistry.SlashReason why =
+                reason == CloseReason.ProofRejected
+                    ? IProviderRegistry.SlashReason.ProofRejected
+                    : IProviderRegistry.SlashReason.DeliveryMissed;
             _registry.slash(assignment.provider, jobId, collateral, why);
         } else {
             emit JobClosed(jobId, status, reason, refund, status == JobStatus.Failed ? 0 : collateral, 0, 0);
@@ -700,8 +729,11 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
 
     /// @dev For an assigned job: `params` and `assignment` must match the commitment.
     function _checkAssigned(uint256 jobId, JobParams calldata params, Assignment calldata assignment) private view {
-        bytes32 expected =
-            _assignmentCommitment(_hashParamsCalldata(params), assignment.provider, assignment.pricePerUnit);
+        bytes32 expected = _assignmentCommitment(
+            _hashParamsCalldata(params),
+            assignment.provider,
+            assignment.pricePerUnit
+        );
         if (_commitments[jobId] != expected) revert JobParamsMismatch(jobId);
     }
 
@@ -784,8 +816,9 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     function _hashAttestation(WorkAttestation calldata a) private pure returns (bytes32) {
-        return keccak256(
-            abi.encode(ATTESTATION_TYPEHASH, a.jobId, a.milestone, a.resultRoot, a.units, a.energyWh, a.accepted)
-        );
+        return
+            keccak256(
+                abi.encode(ATTESTATION_TYPEHASH, a.jobId, a.milestone, a.resultRoot, a.units, a.energyWh, a.accepted)
+            );
     }
 }

@@ -16,12 +16,12 @@ import {IJouleToken} from "./interfaces/IJouleToken.sol";
 contract JouleToken is IJouleToken, ERC20Capped, ERC20Permit, Ownable2Step {
     address private _minter;
 
-    constructor(uint256 cap_, address genesisHolder, uint256 genesisSupply, address owner_)
-        ERC20("Joule", "JOULE")
-        ERC20Capped(cap_)
-        ERC20Permit("Joule")
-        Ownable(owner_)
-    {
+    constructor(
+        uint256 cap_,
+        address genesisHolder,
+        uint256 genesisSupply,
+        address owner_
+    ) ERC20("Joule", "JOULE") ERC20Capped(cap_) ERC20Permit("Joule") Ownable(owner_) {
         if (genesisSupply != 0) _mint(genesisHolder, genesisSupply);
     }
 

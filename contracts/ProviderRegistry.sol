@@ -143,10 +143,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
 
     // ───────────────────────────── Market ─────────────────────────────
     /// @inheritdoc IProviderRegistry
-    function lockCollateral(address provider, uint256 amount, IJobTypes.Requirements calldata req)
-        external
-        onlyMarket
-    {
+    function lockCollateral(address provider, uint256 amount, IJobTypes.Requirements calldata req) external onlyMarket {
         Account memory a = _accounts[provider];
         Status memory st = _status[provider];
         if (!st.registered) revert NotRegistered(provider);
@@ -177,7 +174,12 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     }
 
     /// @inheritdoc IProviderRegistry
-    function slash(address provider, uint256 jobId, uint256 amount, SlashReason reason) external onlyMarket nonReentrant {
+    function slash(
+        address provider,
+        uint256 jobId,
+        uint256 amount,
+        SlashReason reason
+    ) external onlyMarket nonReentrant {
         Account storage a = _accounts[provider];
         uint96 locked = a.locked;
         if (amount > locked) revert CollateralLockMissing(provider, locked, amount);

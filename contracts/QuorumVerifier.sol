@@ -75,8 +75,12 @@ contract QuorumVerifier is IQuorumVerifier {
         uint256 next; // members before `next` are used up (or were skipped): signers ascend like members do
         for (uint256 i; i < count; ++i) {
             uint256 o = i * _SIG_LENGTH;
-            (address signer, ECDSA.RecoverError err,) =
-                ECDSA.tryRecover(digest, uint8(proof[o + 64]), bytes32(proof[o:o + 32]), bytes32(proof[o + 32:o + 64]));
+            (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
+                digest,
+                uint8(proof[o + 64]),
+                bytes32(proof[o:o + 32]),
+                bytes32(proof[o + 32:o + 64])
+            );
             if (err != ECDSA.RecoverError.NoError) return false;
             while (next < _count && _member(next) < signer) ++next;
             if (next == _count || _member(next) != signer) return false;

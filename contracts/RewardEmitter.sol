@@ -36,8 +36,9 @@ contract RewardEmitter is IRewardEmitter {
         address market_
     ) {
         if (address(token_) == address(0) || market_ == address(0)) revert ZeroAddress();
-        if (epochLength_ == 0 || halvingInterval_ == 0 || initialEmission_ == 0 || initialEmission_ > type(uint128).max)
-        {
+        if (
+            epochLength_ == 0 || halvingInterval_ == 0 || initialEmission_ == 0 || initialEmission_ > type(uint128).max
+        ) {
             revert InvalidSchedule();
         }
         uint256 headroom = ERC20Capped(address(token_)).cap() - IERC20(address(token_)).totalSupply();
@@ -157,6 +158,6 @@ contract RewardEmitter is IRewardEmitter {
 
     /// @dev Pro-rata share, rounded down: the claimants of an epoch together never receive more than its emission.
     function _rewardOf(uint256 units, uint32 epoch) private view returns (uint256) {
-        return emissionOf(epoch) * units / epochUnits(epoch);
+        return (emissionOf(epoch) * units) / epochUnits(epoch);
     }
 }

@@ -106,7 +106,7 @@ contract GasSnapshotTest is JouleFixture {
     }
 
     function test_snapshot_registry() public {
-        (address newcomer,) = makeAddrAndKey("newcomer");
+        (address newcomer, ) = makeAddrAndKey("newcomer");
         vm.prank(owner);
         joule.transfer(newcomer, 1_000e18);
         vm.startPrank(newcomer);

@@ -85,15 +85,18 @@ import {IJouleToken} from "../contracts/interfaces/IJouleToken.sol";
 /// @dev Every time read goes through `vm.getBlockTimestamp()`: with viaIR, `block.timestamp` may be cached
 /// across `vm.warp` inside one test function.
 abstract contract MarketTestBase is JouleFixture {
-    bytes32 internal constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
-    bytes32 internal constant BID_TYPEHASH =
-        keccak256("Bid(uint256 jobId,address provider,uint128 pricePerUnit,uint40 expiry,uint256 nonce)");
+    bytes32 internal constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
+    bytes32 internal constant BID_TYPEHASH = keccak256(
+        "Bid(uint256 jobId,address provider,uint128 pricePerUnit,uint40 expiry,uint256 nonce)"
+    );
     bytes32 internal constant ATTESTATION_TYPEHASH = keccak256(
         "WorkAttestation(uint256 jobId,uint8 milestone,bytes32 resultRoot,uint64 units,uint64 energyWh,bool accepted)"
     );
-    bytes32 internal constant PERMIT_TYPEHASH =
-        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
+    bytes32 internal constant PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
     /// @dev Order of secp256k1.
     uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
     /// @dev Escrow of the fixture's default request: 3,600 units × 1,000.
@@ -124,19 +127,23 @@ abstract contract MarketTestBase is JouleFixture {
         track(jobId, p);
     }
 
-    function openAssigned(IJobTypes.JobRequest memory r, uint128 price)
-        internal
-        returns (uint256 jobId, IJobTypes.JobParams memory p)
-    {
+    function openAssigned(
+        IJobTypes.JobRequest memory r,
+        uint128 price
+    ) internal returns (uint256 jobId, IJobTypes.JobParams memory p) {
         (jobId, p) = createAssignedJob(r, price);
         track(jobId, p);
     }
 
     /// @dev The assigned provider submits the proof of `milestone`; returns the matching attestation.
-    function submit(uint256 jobId, IJobTypes.JobParams memory p, uint8 milestone, uint64 units, uint64 energyWh, bool accepted)
-        internal
-        returns (IJobTypes.WorkAttestation memory a)
-    {
+    function submit(
+        uint256 jobId,
+        IJobTypes.JobParams memory p,
+        uint8 milestone,
+        uint64 units,
+        uint64 energyWh,
+        bool accepted
+    ) internal returns (IJobTypes.WorkAttestation memory a) {
         a = attestation(jobId, milestone, units, energyWh, accepted);
         IJobTypes.Assignment memory asg_ = assignments[jobId];
         vm.prank(asg_.provider);
@@ -171,11 +178,11 @@ abstract contract MarketTestBase is JouleFixture {
     }
 
     /// @dev The commitment the market keeps once a job is assigned.
-    function assignedCommitment(IJobTypes.JobParams memory p, address who, uint256 price)
-        internal
-        pure
-        returns (bytes32)
-    {
+    function assignedCommitment(
+        IJobTypes.JobParams memory p,
+        address who,
+        uint256 price
+    ) internal pure returns (bytes32) {
         return keccak256(abi.encode(keccak256(abi.encode(p)), who, price));
     }
 
@@ -185,15 +192,15 @@ abstract contract MarketTestBase is JouleFixture {
     }
 
     function lockedOf(address who) internal view returns (uint256 locked) {
-        (, locked,,) = registry.stakeOf(who);
+        (, locked, , ) = registry.stakeOf(who);
     }
 
     function stakeOfProvider(address who) internal view returns (uint256 stake) {
-        (stake,,,) = registry.stakeOf(who);
+        (stake, , , ) = registry.stakeOf(who);
     }
 
     function tokenAllowed(address a) internal view returns (bool allowed) {
-        (allowed,) = market.allowlist(a);
+        (allowed, ) = market.allowlist(a);
     }
 
     function verifierAllowed(address a) internal view returns (bool allowed) {
@@ -205,18 +212,19 @@ abstract contract MarketTestBase is JouleFixture {
     }
 
     function deliveryDeadlineOf(uint256 jobId) internal view returns (uint32 d) {
-        (, d,,,,) = market.jobProgress(jobId);
+        (, d, , , , ) = market.jobProgress(jobId);
     }
 
     function verifyDeadlineOf(uint256 jobId) internal view returns (uint32 d) {
-        (,, d,,,) = market.jobProgress(jobId);
+        (, , d, , , ) = market.jobProgress(jobId);
     }
 
     /// @dev Solvency: the market's token balance equals the escrow of every tracked job plus every known balance.
     function assertSolvent(address token, address[] memory extraAccounts) internal view {
         uint256 sum;
         for (uint256 i; i < _trackedIds.length; ++i) {
-            if (_trackedParams[i].request.token == token) sum += market.heldInEscrow(_trackedIds[i], _trackedParams[i], assignments[_trackedIds[i]]);
+            if (_trackedParams[i].request.token == token)
+                sum += market.heldInEscrow(_trackedIds[i], _trackedParams[i], assignments[_trackedIds[i]]);
         }
         address[6] memory known = [tenant, sponsor, provider, provider2, treasury, keeper];
         for (uint256 i; i < known.length; ++i) {
@@ -233,41 +241,46 @@ abstract contract MarketTestBase is JouleFixture {
     }
 
     // ───────────────────────────── Signatures ─────────────────────────────
-    function makeBid(uint256 jobId, address who, uint128 price, uint256 nonce)
-        internal
-        view
-        returns (IJobTypes.Bid memory)
-    {
-        return IJobTypes.Bid({
-            jobId: jobId,
-            provider: who,
-            pricePerUnit: price,
-            expiry: uint40(_now() + 1 hours),
-            nonce: nonce
-        });
+    function makeBid(
+        uint256 jobId,
+        address who,
+        uint128 price,
+        uint256 nonce
+    ) internal view returns (IJobTypes.Bid memory) {
+        return
+            IJobTypes.Bid({
+                jobId: jobId,
+                provider: who,
+                pricePerUnit: price,
+                expiry: uint40(_now() + 1 hours),
+                nonce: nonce
+            });
     }
 
     function domainSeparator(uint256 chainId, address verifyingContract) internal pure returns (bytes32) {
-        return keccak256(
-            abi.encode(DOMAIN_TYPEHASH, keccak256("Joule JobMarket"), keccak256("1"), chainId, verifyingContract)
-        );
+        return
+            keccak256(
+                abi.encode(DOMAIN_TYPEHASH, keccak256("Joule JobMarket"), keccak256("1"), chainId, verifyingContract)
+            );
     }
 
     /// @dev EIP-712 digest of a bid computed in the test, for any chain and verifying contract.
-    function bidDigest(IJobTypes.Bid memory b, uint256 chainId, address verifyingContract)
-        internal
-        pure
-        returns (bytes32)
-    {
-        bytes32 structHash = keccak256(abi.encode(BID_TYPEHASH, b.jobId, b.provider, b.pricePerUnit, b.expiry, b.nonce));
+    function bidDigest(
+        IJobTypes.Bid memory b,
+        uint256 chainId,
+        address verifyingContract
+    ) internal pure returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(BID_TYPEHASH, b.jobId, b.provider, b.pricePerUnit, b.expiry, b.nonce)
+        );
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator(chainId, verifyingContract), structHash));
     }
 
-    function attestationDigest(IJobTypes.WorkAttestation memory a, uint256 chainId, address verifyingContract)
-        internal
-        pure
-        returns (bytes32)
-    {
+    function attestationDigest(
+        IJobTypes.WorkAttestation memory a,
+        uint256 chainId,
+        address verifyingContract
+    ) internal pure returns (bytes32) {
         bytes32 structHash = keccak256(
             abi.encode(ATTESTATION_TYPEHASH, a.jobId, a.milestone, a.resultRoot, a.units, a.energyWh, a.accepted)
         );
@@ -292,13 +305,16 @@ abstract contract MarketTestBase is JouleFixture {
         return abi.encodePacked(r, bytes32(SECP256K1_N - uint256(s)), v == 27 ? uint8(28) : uint8(27));
     }
 
-    function permitDigest(MockERC20 token, address owner_, address spender, uint256 value, uint256 deadline)
-        internal
-        view
-        returns (bytes32)
-    {
-        bytes32 structHash =
-            keccak256(abi.encode(PERMIT_TYPEHASH, owner_, spender, value, token.nonces(owner_), deadline));
+    function permitDigest(
+        MockERC20 token,
+        address owner_,
+        address spender,
+        uint256 value,
+        uint256 deadline
+    ) internal view returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(PERMIT_TYPEHASH, owner_, spender, value, token.nonces(owner_), deadline)
+        );
         return keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash));
     }
 }
@@ -347,14 +363,20 @@ contract JobMarketTest is MarketTestBase {
     function test_constructor_revertsOnParametersOutOfBounds() public {
         IJobMarket.MarketSettings memory st = defaultSettings();
         st.feeBps = 1_001;
-        vm.expectRevert(abi.encodeWithSelector(IJobMarket.ParameterOutOfBounds.selector, bytes32("feeBps"), 1_001, 0, 1_000));
+        vm.expectRevert(
+            abi.encodeWithSelector(IJobMarket.ParameterOutOfBounds.selector, bytes32("feeBps"), 1_001, 0, 1_000)
+        );
         new JobMarket(IJouleToken(address(joule)), treasury, owner, st);
 
         st = defaultSettings();
         st.slashPayerShareBps = 4_999;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.ParameterOutOfBounds.selector, bytes32("slashPayerShareBps"), 4_999, 5_000, 10_000
+                IJobMarket.ParameterOutOfBounds.selector,
+                bytes32("slashPayerShareBps"),
+                4_999,
+                5_000,
+                10_000
             )
         );
         new JobMarket(IJouleToken(address(joule)), treasury, owner, st);
@@ -363,7 +385,11 @@ contract JobMarketTest is MarketTestBase {
         st.verificationWindow = 7 days + 1;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.ParameterOutOfBounds.selector, bytes32("verificationWindow"), 7 days + 1, 1 hours, 7 days
+                IJobMarket.ParameterOutOfBounds.selector,
+                bytes32("verificationWindow"),
+                7 days + 1,
+                1 hours,
+                7 days
             )
         );
         new JobMarket(IJouleToken(address(joule)), treasury, owner, st);
@@ -393,9 +419,9 @@ contract JobMarketTest is MarketTestBase {
     }
 
     function test_createJob_idsAreSequential() public {
-        (uint256 a,) = open(req());
-        (uint256 b,) = open(req());
-        (uint256 c,) = open(req());
+        (uint256 a, ) = open(req());
+        (uint256 b, ) = open(req());
+        (uint256 c, ) = open(req());
         assertEq(a, 1);
         assertEq(b, 2);
         assertEq(c, 3);
@@ -557,7 +583,12 @@ contract JobMarketTest is MarketTestBase {
         IJobTypes.JobRequest memory r = req();
         r.token = address(fot);
         vm.expectRevert(
-            abi.encodeWithSelector(IJobMarket.TokenTransferMismatch.selector, address(fot), FUNDED, FUNDED - FUNDED / 100)
+            abi.encodeWithSelector(
+                IJobMarket.TokenTransferMismatch.selector,
+                address(fot),
+                FUNDED,
+                FUNDED - FUNDED / 100
+            )
         );
         vm.prank(tenant);
         market.createJob(r);
@@ -593,7 +624,7 @@ contract JobMarketTest is MarketTestBase {
         IJobTypes.WorkAttestation memory a = submit(jobId, p, 0, 100, 1, false);
         settleWith(jobId, p, a);
         assertEq(mbal(sponsor, address(usd)), FUNDED, "all escrow back to sponsor");
-        assertEq(mbal(sponsor, address(joule)), COLLATERAL * SLASH_PAYER_BPS / 10_000, "compensation to sponsor");
+        assertEq(mbal(sponsor, address(joule)), (COLLATERAL * SLASH_PAYER_BPS) / 10_000, "compensation to sponsor");
         assertEq(mbal(tenant, address(usd)), 0);
         assertEq(mbal(tenant, address(joule)), 0);
         assertSolvent(address(usd));
@@ -633,7 +664,10 @@ contract JobMarketTest is MarketTestBase {
         usd.mint(payer, FUNDED);
         IJobTypes.JobRequest memory r = req();
         uint256 deadline = _now() + 1 hours;
-        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(payerKey, permitDigest(usd, payer, address(market), FUNDED, deadline));
+        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(
+            payerKey,
+            permitDigest(usd, payer, address(market), FUNDED, deadline)
+        );
         IJobTypes.JobParams memory p = paramsFor(payer, payer, r);
 
         vm.expectEmit(true, true, true, true, address(market));
@@ -654,7 +688,10 @@ contract JobMarketTest is MarketTestBase {
         usd.mint(payer, FUNDED);
         IJobTypes.JobRequest memory r = req();
         uint256 deadline = _now() + 1 hours;
-        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(payerKey, permitDigest(usd, payer, address(market), FUNDED, deadline));
+        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(
+            payerKey,
+            permitDigest(usd, payer, address(market), FUNDED, deadline)
+        );
 
         // An observer submits the permit first: the market's own permit call now fails, the allowance is there.
         vm.prank(keeper);
@@ -674,8 +711,10 @@ contract JobMarketTest is MarketTestBase {
         IJobTypes.JobRequest memory r = req();
         uint256 deadline = _now() + 1 hours;
         // Signed for a smaller value than the market asks: the permit fails and there is no allowance.
-        (uint8 v, bytes32 rr, bytes32 s) =
-            vm.sign(payerKey, permitDigest(usd, payer, address(market), FUNDED - 1, deadline));
+        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(
+            payerKey,
+            permitDigest(usd, payer, address(market), FUNDED - 1, deadline)
+        );
         vm.expectRevert(
             abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(market), 0, FUNDED)
         );
@@ -690,7 +729,13 @@ contract JobMarketTest is MarketTestBase {
         (uint256 jobId, IJobTypes.JobParams memory p) = open(req());
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.JobClosed(
-            jobId, IJobTypes.JobStatus.Cancelled, IJobTypes.CloseReason.CancelledByTenant, FUNDED, 0, 0, 0
+            jobId,
+            IJobTypes.JobStatus.Cancelled,
+            IJobTypes.CloseReason.CancelledByTenant,
+            FUNDED,
+            0,
+            0,
+            0
         );
         vm.prank(tenant);
         market.cancelJob(jobId, p);
@@ -709,7 +754,13 @@ contract JobMarketTest is MarketTestBase {
 
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.JobClosed(
-            jobId, IJobTypes.JobStatus.Cancelled, IJobTypes.CloseReason.CancelledByTenant, FUNDED, COLLATERAL, 0, 0
+            jobId,
+            IJobTypes.JobStatus.Cancelled,
+            IJobTypes.CloseReason.CancelledByTenant,
+            FUNDED,
+            COLLATERAL,
+            0,
+            0
         );
         vm.prank(tenant);
         market.cancelJob(jobId, p);
@@ -727,9 +778,7 @@ contract JobMarketTest is MarketTestBase {
 
     function test_cancelJob_revertsWhenAssigned() public {
         (uint256 jobId, IJobTypes.JobParams memory p) = openAssigned(req(), 800);
-        vm.expectRevert(
-            abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Assigned)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Assigned));
         vm.prank(tenant);
         market.cancelJob(jobId, p);
     }
@@ -738,9 +787,7 @@ contract JobMarketTest is MarketTestBase {
         (uint256 jobId, IJobTypes.JobParams memory p) = open(req());
         vm.prank(tenant);
         market.cancelJob(jobId, p);
-        vm.expectRevert(
-            abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Cancelled)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Cancelled));
         vm.prank(tenant);
         market.cancelJob(jobId, p);
         assertEq(mbal(tenant, address(usd)), FUNDED, "refunded once");
@@ -808,7 +855,11 @@ contract JobMarketTest is MarketTestBase {
 
         assertEq(lockedOf(provider2), 0, "on-chain bidder released");
         assertEq(lockedOf(provider), COLLATERAL, "signer locked");
-        assertEq(market.commitment(jobId), assignedCommitment(p, provider, 950), "signed bid won, not the on-chain one");
+        assertEq(
+            market.commitment(jobId),
+            assignedCommitment(p, provider, 950),
+            "signed bid won, not the on-chain one"
+        );
         assertEq(mbal(tenant, address(usd)), 50 * 3_600);
     }
 
@@ -839,9 +890,7 @@ contract JobMarketTest is MarketTestBase {
         (uint256 jobId, IJobTypes.JobParams memory p) = openAssigned(req(), 900);
         IJobTypes.Bid memory bid = makeBid(jobId, provider2, 800, 1);
         bytes memory sig = signBid(provider2Key, bid);
-        vm.expectRevert(
-            abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Assigned)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Assigned));
         vm.prank(tenant);
         market.acceptBid(p, bid, sig);
     }
@@ -851,7 +900,9 @@ contract JobMarketTest is MarketTestBase {
         IJobTypes.Bid memory bid = makeBid(jobId, provider, 800, 1);
         bytes memory sig = signBid(providerKey, bid);
         vm.warp(uint256(bid.expiry) + 1);
-        vm.expectRevert(abi.encodeWithSelector(IJobMarket.BidExpired.selector, uint256(bid.expiry), uint256(bid.expiry) + 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(IJobMarket.BidExpired.selector, uint256(bid.expiry), uint256(bid.expiry) + 1)
+        );
         vm.prank(tenant);
         market.acceptBid(p, bid, sig);
     }
@@ -910,7 +961,7 @@ contract JobMarketTest is MarketTestBase {
 
     /// @dev The job id comes from the bid, so a bid for job A passed with job B's params fails the params check.
     function test_acceptBid_bidForOtherJobHitsParamsCheck() public {
-        (uint256 jobA,) = open(req());
+        (uint256 jobA, ) = open(req());
         IJobTypes.JobRequest memory rB = req();
         rB.specHash = keccak256("another workload");
         (, IJobTypes.JobParams memory pB) = open(rB);
@@ -923,7 +974,7 @@ contract JobMarketTest is MarketTestBase {
 
     /// @dev A tenant who rewrites the job id of a signed bid breaks its signature.
     function test_acceptBid_retargetedBidFailsSignature() public {
-        (uint256 jobA,) = open(req());
+        (uint256 jobA, ) = open(req());
         (uint256 jobB, IJobTypes.JobParams memory pB) = open(req());
         IJobTypes.Bid memory bid = makeBid(jobA, provider, 800, 1);
         bytes memory sig = signBid(providerKey, bid);
@@ -1029,7 +1080,7 @@ contract JobMarketTest is MarketTestBase {
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.BidNotBetter.selector, jobId, 900, 900));
         vm.prank(provider2);
         market.placeBid(jobId, p, 900);
-        (address best,) = market.bestBid(jobId);
+        (address best, ) = market.bestBid(jobId);
         assertEq(best, provider);
         assertEq(lockedOf(provider2), 0);
     }
@@ -1074,7 +1125,7 @@ contract JobMarketTest is MarketTestBase {
         vm.warp(p.request.biddingEnd - 1);
         vm.prank(provider);
         market.placeBid(jobId, p, 900);
-        (address best,) = market.bestBid(jobId);
+        (address best, ) = market.bestBid(jobId);
         assertEq(best, provider);
     }
 
@@ -1096,9 +1147,7 @@ contract JobMarketTest is MarketTestBase {
         (uint256 jobId, IJobTypes.JobParams memory p) = open(req());
         vm.prank(tenant);
         market.cancelJob(jobId, p);
-        vm.expectRevert(
-            abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Cancelled)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Cancelled));
         vm.prank(provider);
         market.placeBid(jobId, p, 900);
     }
@@ -1116,7 +1165,9 @@ contract JobMarketTest is MarketTestBase {
         IJobTypes.JobRequest memory r = req();
         r.requirements.minGpuCount = 16; // providers have 8
         (uint256 jobId, IJobTypes.JobParams memory p) = open(r);
-        vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RequirementsNotMet.selector, provider, r.requirements));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProviderRegistry.RequirementsNotMet.selector, provider, r.requirements)
+        );
         vm.prank(provider);
         market.placeBid(jobId, p, 900);
     }
@@ -1136,7 +1187,10 @@ contract JobMarketTest is MarketTestBase {
         (uint256 jobId, IJobTypes.JobParams memory p) = open(r);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IProviderRegistry.InsufficientFreeStake.selector, provider, PROVIDER_STAKE, PROVIDER_STAKE + 1
+                IProviderRegistry.InsufficientFreeStake.selector,
+                provider,
+                PROVIDER_STAKE,
+                PROVIDER_STAKE + 1
             )
         );
         vm.prank(provider);
@@ -1335,9 +1389,7 @@ contract JobMarketTest is MarketTestBase {
 
     function test_award_revertsWhenAlreadyAssigned() public {
         (uint256 jobId, IJobTypes.JobParams memory p) = openAssigned(req(), 800);
-        vm.expectRevert(
-            abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Assigned)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.JobNotOpen.selector, jobId, IJobTypes.JobStatus.Assigned));
         market.award(jobId, p);
         assertEq(mbal(tenant, address(usd)), 200 * 3_600, "excess credited once");
     }
@@ -1352,11 +1404,27 @@ contract JobMarketTest is MarketTestBase {
 
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.MilestoneSettled(
-            jobId, 0, provider, a.resultRoot, 3_000, 5_000, 2_400_000, 60_000, 480_000, dd, epoch
+            jobId,
+            0,
+            provider,
+            a.resultRoot,
+            3_000,
+            5_000,
+            2_400_000,
+            60_000,
+            480_000,
+            dd,
+            epoch
         );
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.JobClosed(
-            jobId, IJobTypes.JobStatus.Completed, IJobTypes.CloseReason.Completed, 480_000, COLLATERAL, 0, 0
+            jobId,
+            IJobTypes.JobStatus.Completed,
+            IJobTypes.CloseReason.Completed,
+            480_000,
+            COLLATERAL,
+            0,
+            0
         );
         vm.prank(keeper);
         market.settle(jobId, p, asg(jobId), a, sigs);
@@ -1372,7 +1440,7 @@ contract JobMarketTest is MarketTestBase {
         assertEq(market.workOf(provider, epoch), 3_000);
         assertEq(market.totalUnits(epoch), 3_000);
         assertEq(emitter.providerUnits(provider, epoch), 3_000);
-        (uint8 settled,,, uint64 us, uint64 pu, uint64 pe) = market.jobProgress(jobId);
+        (uint8 settled, , , uint64 us, uint64 pu, uint64 pe) = market.jobProgress(jobId);
         assertEq(settled, 1);
         assertEq(us, 3_000);
         assertEq(pu, 0);
@@ -1413,7 +1481,17 @@ contract JobMarketTest is MarketTestBase {
 
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.MilestoneSettled(
-            jobId, 0, provider, a.resultRoot, 1_000, 10, 800_000, 20_000, 2_600 * 800, dd + 5_000, epoch
+            jobId,
+            0,
+            provider,
+            a.resultRoot,
+            1_000,
+            10,
+            800_000,
+            20_000,
+            2_600 * 800,
+            dd + 5_000,
+            epoch
         );
         vm.prank(keeper);
         market.settle(jobId, p, asg(jobId), a, sigs);
@@ -1427,11 +1505,17 @@ contract JobMarketTest is MarketTestBase {
         (uint256 jobId, IJobTypes.JobParams memory p) = openAssigned(req(), 800);
         IJobTypes.WorkAttestation memory a = submit(jobId, p, 0, 3_000, 5_000, false);
         bytes memory sigs = signAttestation(a, 2);
-        uint256 compensation = COLLATERAL * SLASH_PAYER_BPS / 10_000;
+        uint256 compensation = (COLLATERAL * SLASH_PAYER_BPS) / 10_000;
 
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.JobClosed(
-            jobId, IJobTypes.JobStatus.Failed, IJobTypes.CloseReason.ProofRejected, 2_880_000, 0, COLLATERAL, compensation
+            jobId,
+            IJobTypes.JobStatus.Failed,
+            IJobTypes.CloseReason.ProofRejected,
+            2_880_000,
+            0,
+            COLLATERAL,
+            compensation
         );
         vm.prank(keeper);
         market.settle(jobId, p, asg(jobId), a, sigs);
@@ -1557,10 +1641,7 @@ contract JobMarketTest is MarketTestBase {
     }
 
     // ═════════════════════════════ settleMany ═════════════════════════════
-    function _twoPendingJobs()
-        internal
-        returns (IJobTypes.Settlement[] memory batch)
-    {
+    function _twoPendingJobs() internal returns (IJobTypes.Settlement[] memory batch) {
         (uint256 a, IJobTypes.JobParams memory pa) = openAssigned(req(), 800);
         (uint256 b, IJobTypes.JobParams memory pb) = openAssigned(req(), 900);
         IJobTypes.WorkAttestation memory aa = submit(a, pa, 0, 3_000, 10, true);
@@ -1578,8 +1659,8 @@ contract JobMarketTest is MarketTestBase {
         assertStatus(batch[1].jobId, IJobTypes.JobStatus.Completed);
         uint256 payA = 3_000 * 800;
         uint256 payB = 2_000 * 900;
-        uint256 feeA = payA * 250 / 10_000;
-        uint256 feeB = payB * 250 / 10_000;
+        uint256 feeA = (payA * 250) / 10_000;
+        uint256 feeB = (payB * 250) / 10_000;
         assertEq(mbal(provider, address(usd)), payA - feeA + payB - feeB);
         assertEq(mbal(treasury, address(usd)), feeA + feeB);
         assertEq(mbal(tenant, address(usd)), 2 * FUNDED - payA - payB);
@@ -1649,10 +1730,16 @@ contract JobMarketTest is MarketTestBase {
         market.expire(jobId, p, asg(jobId));
 
         vm.warp(uint256(dd) + 1);
-        uint256 compensation = COLLATERAL * SLASH_PAYER_BPS / 10_000;
+        uint256 compensation = (COLLATERAL * SLASH_PAYER_BPS) / 10_000;
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.JobClosed(
-            jobId, IJobTypes.JobStatus.Failed, IJobTypes.CloseReason.DeliveryMissed, 2_880_000, 0, COLLATERAL, compensation
+            jobId,
+            IJobTypes.JobStatus.Failed,
+            IJobTypes.CloseReason.DeliveryMissed,
+            2_880_000,
+            0,
+            COLLATERAL,
+            compensation
         );
         vm.prank(keeper);
         market.expire(jobId, p, asg(jobId));
@@ -1691,7 +1778,13 @@ contract JobMarketTest is MarketTestBase {
         vm.warp(uint256(vd) + 1);
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.JobClosed(
-            jobId, IJobTypes.JobStatus.Expired, IJobTypes.CloseReason.VerificationTimeout, 2_880_000, COLLATERAL, 0, 0
+            jobId,
+            IJobTypes.JobStatus.Expired,
+            IJobTypes.CloseReason.VerificationTimeout,
+            2_880_000,
+            COLLATERAL,
+            0,
+            0
         );
         vm.prank(keeper);
         market.expire(jobId, p, asg(jobId));
@@ -1700,7 +1793,7 @@ contract JobMarketTest is MarketTestBase {
         assertEq(mbal(tenant, address(joule)), 0, "no slash");
         assertEq(stakeOfProvider(provider), PROVIDER_STAKE, "stake intact");
         assertEq(lockedOf(provider), 0, "collateral released");
-        (,, uint32 v,, uint64 pu, uint64 pe) = market.jobProgress(jobId);
+        (, , uint32 v, , uint64 pu, uint64 pe) = market.jobProgress(jobId);
         assertEq(v, 0, "pending proof cleared");
         assertEq(pu, 0);
         assertEq(pe, 0);
@@ -2057,14 +2150,22 @@ contract JobMarketTest is MarketTestBase {
         assertEq(uint256(market.parameters().verificationWindow), 7 days);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.ParameterOutOfBounds.selector, bytes32("verificationWindow"), 1 hours - 1, 1 hours, 7 days
+                IJobMarket.ParameterOutOfBounds.selector,
+                bytes32("verificationWindow"),
+                1 hours - 1,
+                1 hours,
+                7 days
             )
         );
         vm.prank(owner);
         market.setVerificationWindow(1 hours - 1);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.ParameterOutOfBounds.selector, bytes32("verificationWindow"), 7 days + 1, 1 hours, 7 days
+                IJobMarket.ParameterOutOfBounds.selector,
+                bytes32("verificationWindow"),
+                7 days + 1,
+                1 hours,
+                7 days
             )
         );
         vm.prank(owner);
@@ -2099,14 +2200,22 @@ contract JobMarketTest is MarketTestBase {
         assertEq(uint256(market.parameters().slashPayerShareBps), 10_000);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.ParameterOutOfBounds.selector, bytes32("slashPayerShareBps"), 4_999, 5_000, 10_000
+                IJobMarket.ParameterOutOfBounds.selector,
+                bytes32("slashPayerShareBps"),
+                4_999,
+                5_000,
+                10_000
             )
         );
         vm.prank(owner);
         market.setSlashPayerShareBps(4_999);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.ParameterOutOfBounds.selector, bytes32("slashPayerShareBps"), 10_001, 5_000, 10_000
+                IJobMarket.ParameterOutOfBounds.selector,
+                bytes32("slashPayerShareBps"),
+                10_001,
+                5_000,
+                10_000
             )
         );
         vm.prank(owner);
@@ -2131,10 +2240,16 @@ contract JobMarketTest is MarketTestBase {
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.JobParamsMismatch.selector, oldJob));
         market.settle(oldJob, forged, asg(oldJob), a, sigs);
 
-        uint256 compensation = COLLATERAL * SLASH_PAYER_BPS / 10_000;
+        uint256 compensation = (COLLATERAL * SLASH_PAYER_BPS) / 10_000;
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.JobClosed(
-            oldJob, IJobTypes.JobStatus.Failed, IJobTypes.CloseReason.ProofRejected, 2_880_000, 0, COLLATERAL, compensation
+            oldJob,
+            IJobTypes.JobStatus.Failed,
+            IJobTypes.CloseReason.ProofRejected,
+            2_880_000,
+            0,
+            COLLATERAL,
+            compensation
         );
         market.settle(oldJob, pOld, asg(oldJob), a, sigs);
         assertEq(mbal(tenant, address(joule)), 800e18, "80 % as at creation, not 50 %");
@@ -2311,7 +2426,7 @@ contract JobMarketTest is MarketTestBase {
         (uint256 jobId, IJobTypes.JobParams memory p) = open(req());
         vm.prank(provider);
         market.placeBid(jobId, p, 900);
-        (address best,) = market.bestBid(jobId);
+        (address best, ) = market.bestBid(jobId);
         assertEq(best, provider);
     }
 
@@ -2424,7 +2539,7 @@ contract JobMarketTest is MarketTestBase {
         vm.warp(uint256(emitter.genesis()) + EPOCH);
         assertEq(market.currentEpoch(), 1);
         assertEq(market.currentEpoch(), emitter.currentEpoch());
-        assertEq(emitter.pendingReward(provider, 0), EMISSION * 3 / 4);
+        assertEq(emitter.pendingReward(provider, 0), (EMISSION * 3) / 4);
         assertEq(emitter.pendingReward(provider2, 0), EMISSION / 4);
     }
 
@@ -2459,12 +2574,18 @@ contract JobMarketTest is MarketTestBase {
         bytes memory sigs = signAttestation(a1, 2);
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.JobClosed(
-            jobId, IJobTypes.JobStatus.Completed, IJobTypes.CloseReason.Completed, 600 * 800, COLLATERAL, 0, 0
+            jobId,
+            IJobTypes.JobStatus.Completed,
+            IJobTypes.CloseReason.Completed,
+            600 * 800,
+            COLLATERAL,
+            0,
+            0
         );
         market.settle(jobId, p, asg(jobId), a1, sigs);
 
-        uint256 fee0 = 1_600_000 * 250 / 10_000;
-        uint256 fee1 = 800_000 * 250 / 10_000;
+        uint256 fee0 = (1_600_000 * 250) / 10_000;
+        uint256 fee1 = (800_000 * 250) / 10_000;
         assertStatus(jobId, IJobTypes.JobStatus.Completed);
         assertEq(mbal(provider, address(usd)), 2_400_000 - fee0 - fee1);
         assertEq(mbal(treasury, address(usd)), fee0 + fee1);
@@ -2501,13 +2622,19 @@ contract JobMarketTest is MarketTestBase {
         emit IJobMarket.MilestoneSettled(jobId, 0, provider, a.resultRoot, 3_600, 1, 2_880_000, 72_000, 0, dd, epoch);
         vm.expectEmit(true, true, true, true, address(market));
         emit IJobMarket.JobClosed(
-            jobId, IJobTypes.JobStatus.Completed, IJobTypes.CloseReason.Completed, 0, COLLATERAL, 0, 0
+            jobId,
+            IJobTypes.JobStatus.Completed,
+            IJobTypes.CloseReason.Completed,
+            0,
+            COLLATERAL,
+            0,
+            0
         );
         vm.prank(keeper);
         market.settle(jobId, p, asg(jobId), a, sigs);
 
         assertStatus(jobId, IJobTypes.JobStatus.Completed);
-        (uint8 settled,,, uint64 us,,) = market.jobProgress(jobId);
+        (uint8 settled, , , uint64 us, , ) = market.jobProgress(jobId);
         assertEq(settled, 1, "one of two milestones settled");
         assertEq(us, 3_600);
         assertEq(lockedOf(provider), 0, "collateral released");

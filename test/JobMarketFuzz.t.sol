@@ -12,7 +12,7 @@ contract JobMarketFuzzTest is MarketTestBase {
 
     function setUp() public {
         setUpProtocol();
-        (provider3,) = makeAddrAndKey("provider3");
+        (provider3, ) = makeAddrAndKey("provider3");
         vm.prank(owner);
         joule.transfer(provider3, PROVIDER_STAKE);
         registerAndStake(provider3, PROVIDER_STAKE);
@@ -21,7 +21,9 @@ contract JobMarketFuzzTest is MarketTestBase {
     }
 
     /// @dev Creates a job paid by `payer` (tenant = payer) after minting exactly what it costs.
-    function _openAsPayer(IJobTypes.JobRequest memory r) internal returns (uint256 jobId, IJobTypes.JobParams memory p) {
+    function _openAsPayer(
+        IJobTypes.JobRequest memory r
+    ) internal returns (uint256 jobId, IJobTypes.JobParams memory p) {
         usd.mint(payer, uint256(r.maxUnits) * r.maxPricePerUnit);
         p = paramsFor(payer, payer, r);
         vm.prank(payer);
@@ -81,7 +83,9 @@ contract JobMarketFuzzTest is MarketTestBase {
         r.biddingEnd = biddingEnd;
         bool valid = biddingEnd > t && biddingEnd <= t + 30 days;
         if (!valid) {
-            vm.expectRevert(abi.encodeWithSelector(IJobMarket.BiddingEndInvalid.selector, biddingEnd, t + 1, t + 30 days));
+            vm.expectRevert(
+                abi.encodeWithSelector(IJobMarket.BiddingEndInvalid.selector, biddingEnd, t + 1, t + 30 days)
+            );
         }
         vm.prank(tenant);
         market.createJob(r);
@@ -258,7 +262,11 @@ contract JobMarketFuzzTest is MarketTestBase {
         vm.prank(provider);
         market.submitProof(jobId, p, asg(jobId), 0, a0.resultRoot, units0, 1);
         settleWith(jobId, p, a0);
-        assertEq(market.heldInEscrow(jobId, p, asg(jobId)), uint256(r.maxUnits - units0) * price, "escrow after milestone 0");
+        assertEq(
+            market.heldInEscrow(jobId, p, asg(jobId)),
+            uint256(r.maxUnits - units0) * price,
+            "escrow after milestone 0"
+        );
 
         IJobTypes.WorkAttestation memory a1 = attestation(jobId, 1, units1, 1, true);
         vm.prank(provider);
@@ -272,16 +280,21 @@ contract JobMarketFuzzTest is MarketTestBase {
         assertEq(mbal(provider, address(usd)), pay0 + pay1 - fees);
         assertEq(mbal(payer, address(usd)), funded - pay0 - pay1);
         assertEq(
-            mbal(provider, address(usd)) + mbal(treasury, address(usd)) + mbal(payer, address(usd)), funded, "conservation"
+            mbal(provider, address(usd)) + mbal(treasury, address(usd)) + mbal(payer, address(usd)),
+            funded,
+            "conservation"
         );
         assertStatus(jobId, IJobTypes.JobStatus.Completed);
         assertSolvent(address(usd), _extra());
     }
 
     /// @dev A rejected proof after an accepted one: usd still adds up, and the slash splits exactly.
-    function testFuzz_settle_rejectedSlashSplit(uint128 collateral, uint16 shareBps, uint64 units0, uint128 price)
-        public
-    {
+    function testFuzz_settle_rejectedSlashSplit(
+        uint128 collateral,
+        uint16 shareBps,
+        uint64 units0,
+        uint128 price
+    ) public {
         shareBps = uint16(bound(shareBps, 5_000, 10_000));
         vm.prank(owner);
         market.setSlashPayerShareBps(shareBps);
@@ -306,7 +319,7 @@ contract JobMarketFuzzTest is MarketTestBase {
         settleWith(jobId, p, a1);
 
         assertStatus(jobId, IJobTypes.JobStatus.Failed);
-        uint256 comp = uint256(r.collateral) * shareBps / 10_000;
+        uint256 comp = (uint256(r.collateral) * shareBps) / 10_000;
         assertEq(mbal(payer, address(joule)), comp, "payer compensation rounds down");
         assertEq(mbal(treasury, address(joule)), r.collateral - comp, "rest to treasury");
         assertEq(joule.balanceOf(address(market)), r.collateral, "slash arrived");
@@ -314,7 +327,9 @@ contract JobMarketFuzzTest is MarketTestBase {
         assertEq(lockedOf(provider), 0);
         uint256 pay0 = uint256(units0) * price;
         assertEq(
-            mbal(provider, address(usd)) + mbal(treasury, address(usd)) + mbal(payer, address(usd)), FUNDED, "conservation"
+            mbal(provider, address(usd)) + mbal(treasury, address(usd)) + mbal(payer, address(usd)),
+            FUNDED,
+            "conservation"
         );
         assertEq(mbal(payer, address(usd)), FUNDED - pay0, "unpaid escrow refunded");
         assertSolvent(address(usd), _extra());
@@ -322,9 +337,12 @@ contract JobMarketFuzzTest is MarketTestBase {
 
     /// @dev A job completes when its last milestone or its last unit is settled, whichever comes first: settle
     /// `settleCount` milestones of a `milestones`-milestone job, the last of them taking every remaining unit.
-    function testFuzz_settle_completesWhenAllUnitsSettled(uint8 milestones, uint8 settleCount, uint64 maxUnits, uint128 price)
-        public
-    {
+    function testFuzz_settle_completesWhenAllUnitsSettled(
+        uint8 milestones,
+        uint8 settleCount,
+        uint64 maxUnits,
+        uint128 price
+    ) public {
         IJobTypes.JobRequest memory r = req();
         r.milestones = uint8(bound(milestones, 1, 64));
         // At most 8 settlements per run keeps the test fast; 8 < 64 still covers early completion.
@@ -346,7 +364,7 @@ contract JobMarketFuzzTest is MarketTestBase {
         }
 
         assertStatus(jobId, IJobTypes.JobStatus.Completed);
-        (uint8 settled,,, uint64 us,,) = market.jobProgress(jobId);
+        (uint8 settled, , , uint64 us, , ) = market.jobProgress(jobId);
         assertEq(settled, settleCount);
         assertEq(us, r.maxUnits);
         assertEq(lockedOf(provider), 0, "collateral released");
@@ -364,9 +382,11 @@ contract JobMarketFuzzTest is MarketTestBase {
     }
 
     /// @dev The slash split is the one in force when the job was created, whatever governance sets afterwards.
-    function testFuzz_setSlashPayerShareBps_snapshotAtCreation(uint16 atCreation, uint16 later, bool missDelivery)
-        public
-    {
+    function testFuzz_setSlashPayerShareBps_snapshotAtCreation(
+        uint16 atCreation,
+        uint16 later,
+        bool missDelivery
+    ) public {
         atCreation = uint16(bound(atCreation, 5_000, 10_000));
         later = uint16(bound(later, 5_000, 10_000));
         vm.prank(owner);
@@ -376,12 +396,18 @@ contract JobMarketFuzzTest is MarketTestBase {
         vm.prank(owner);
         market.setSlashPayerShareBps(later);
 
-        uint256 comp = uint256(COLLATERAL) * atCreation / 10_000;
+        uint256 comp = (uint256(COLLATERAL) * atCreation) / 10_000;
         if (missDelivery) {
             vm.warp(uint256(deliveryDeadlineOf(jobId)) + 1);
             vm.expectEmit(true, true, true, true, address(market));
             emit IJobMarket.JobClosed(
-                jobId, IJobTypes.JobStatus.Failed, IJobTypes.CloseReason.DeliveryMissed, 2_880_000, 0, COLLATERAL, comp
+                jobId,
+                IJobTypes.JobStatus.Failed,
+                IJobTypes.CloseReason.DeliveryMissed,
+                2_880_000,
+                0,
+                COLLATERAL,
+                comp
             );
             market.expire(jobId, p, asg(jobId));
         } else {
@@ -389,7 +415,13 @@ contract JobMarketFuzzTest is MarketTestBase {
             bytes memory sigs = signAttestation(a, 2);
             vm.expectEmit(true, true, true, true, address(market));
             emit IJobMarket.JobClosed(
-                jobId, IJobTypes.JobStatus.Failed, IJobTypes.CloseReason.ProofRejected, 2_880_000, 0, COLLATERAL, comp
+                jobId,
+                IJobTypes.JobStatus.Failed,
+                IJobTypes.CloseReason.ProofRejected,
+                2_880_000,
+                0,
+                COLLATERAL,
+                comp
             );
             market.settle(jobId, p, asg(jobId), a, sigs);
         }
@@ -433,7 +465,9 @@ contract JobMarketFuzzTest is MarketTestBase {
         vm.warp(t);
         bool due = t >= r.biddingEnd;
         if (!due) {
-            vm.expectRevert(abi.encodeWithSelector(IJobMarket.NothingToExpire.selector, jobId, IJobTypes.JobStatus.Open));
+            vm.expectRevert(
+                abi.encodeWithSelector(IJobMarket.NothingToExpire.selector, jobId, IJobTypes.JobStatus.Open)
+            );
         }
         market.expire(jobId, p, asg(jobId));
         assertStatus(jobId, due ? IJobTypes.JobStatus.Expired : IJobTypes.JobStatus.Open);

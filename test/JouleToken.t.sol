@@ -21,10 +21,12 @@ import {IJouleToken} from "../contracts/interfaces/IJouleToken.sol";
 contract JouleTokenTest is Test {
     uint256 internal constant CAP = 1_000_000_000e18;
     uint256 internal constant GENESIS_SUPPLY = 200_000_000e18;
-    bytes32 internal constant PERMIT_TYPEHASH =
-        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
-    bytes32 internal constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 internal constant PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 internal constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
 
     JouleToken internal joule;
     address internal owner = makeAddr("owner");
@@ -44,11 +46,13 @@ contract JouleTokenTest is Test {
     }
 
     // ───────────────────────────── Helpers ─────────────────────────────
-    function _permitDigest(address o, address s, uint256 value, uint256 nonce, uint256 deadline)
-        internal
-        view
-        returns (bytes32)
-    {
+    function _permitDigest(
+        address o,
+        address s,
+        uint256 value,
+        uint256 nonce,
+        uint256 deadline
+    ) internal view returns (bytes32) {
         bytes32 structHash = keccak256(abi.encode(PERMIT_TYPEHASH, o, s, value, nonce, deadline));
         return keccak256(abi.encodePacked("\x19\x01", joule.DOMAIN_SEPARATOR(), structHash));
     }

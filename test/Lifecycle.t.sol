@@ -20,7 +20,7 @@ contract LifecycleTest is JouleFixture {
         // excess at award (200 × 3600) + unused units (600 × 800)
         assertEq(market.balanceOf(tenant, address(usd)), 200 * 3_600 + 600 * 800);
         assertEq(usd.balanceOf(address(market)), 3_600 * 1_000);
-        (, uint256 locked,,) = registry.stakeOf(provider);
+        (, uint256 locked, , ) = registry.stakeOf(provider);
         assertEq(locked, 0);
     }
 }

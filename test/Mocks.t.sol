@@ -100,8 +100,9 @@ contract CallerProbe {
 // ═══════════════════════════════════════════════════════════════════════════════════════════════
 
 contract MocksTest is Test {
-    bytes32 private constant _PERMIT_TYPEHASH =
-        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
+    bytes32 private constant _PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
 
     address internal alice;
     uint256 internal aliceKey;
@@ -236,12 +237,16 @@ contract MocksTest is Test {
     function test_FeeOnTransferToken_insufficientBalanceNamesFullAmount() public {
         FeeOnTransferToken token = new FeeOnTransferToken(100);
         token.mint(address(this), 99);
-        vm.expectRevert(abi.encodeWithSignature("ERC20InsufficientBalance(address,uint256,uint256)", address(this), 99, 100));
+        vm.expectRevert(
+            abi.encodeWithSignature("ERC20InsufficientBalance(address,uint256,uint256)", address(this), 99, 100)
+        );
         token.transfer(bob, 100);
     }
 
     function test_FeeOnTransferToken_constructor_revertsAbove100Percent() public {
-        vm.expectRevert(abi.encodeWithSelector(FeeOnTransferToken.FeeOnTransferTokenFeeTooHigh.selector, 10_001, 10_000));
+        vm.expectRevert(
+            abi.encodeWithSelector(FeeOnTransferToken.FeeOnTransferTokenFeeTooHigh.selector, 10_001, 10_000)
+        );
         new FeeOnTransferToken(10_001);
     }
 
@@ -323,7 +328,10 @@ contract MocksTest is Test {
         vault.deposit(100);
 
         assertFalse(token.lastReentrySucceeded());
-        assertEq(token.lastReentryData(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector));
+        assertEq(
+            token.lastReentryData(),
+            abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
+        );
         assertEq(vault.deposits(alice), 100);
         assertEq(vault.deposits(address(token)), 0);
         assertEq(token.balanceOf(address(vault)), 100);
@@ -716,7 +724,10 @@ contract TestBaseTest is Test {
         assertEq(vm.toString(uint256(42)), "42");
         assertEq(vm.toString(int256(-7)), "-7");
         assertEq(vm.toString(address(0xBEEF)), "0x000000000000000000000000000000000000bEEF");
-        assertEq(vm.toString(bytes32(uint256(1))), "0x0000000000000000000000000000000000000000000000000000000000000001");
+        assertEq(
+            vm.toString(bytes32(uint256(1))),
+            "0x0000000000000000000000000000000000000000000000000000000000000001"
+        );
         assertEq(vm.toString(true), "true");
         assertEq(vm.toString(bytes(hex"abcd")), "0xabcd");
     }

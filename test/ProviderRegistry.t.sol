@@ -55,19 +55,21 @@ contract ProviderRegistryTest is JouleFixture {
     }
 
     // ───────────────────────────── Helpers ─────────────────────────────
-    function _profile(uint16 gpuClass, uint16 gpuCount, uint32 vramGb, uint32 carbon)
-        internal
-        pure
-        returns (IProviderRegistry.Profile memory)
-    {
-        return IProviderRegistry.Profile({
-            gpuClass: gpuClass,
-            gpuCount: gpuCount,
-            vramGb: vramGb,
-            carbonIntensity: carbon,
-            region: bytes32("eu-west"),
-            metadataURI: "ipfs://alice"
-        });
+    function _profile(
+        uint16 gpuClass,
+        uint16 gpuCount,
+        uint32 vramGb,
+        uint32 carbon
+    ) internal pure returns (IProviderRegistry.Profile memory) {
+        return
+            IProviderRegistry.Profile({
+                gpuClass: gpuClass,
+                gpuCount: gpuCount,
+                vramGb: vramGb,
+                carbonIntensity: carbon,
+                region: bytes32("eu-west"),
+                metadataURI: "ipfs://alice"
+            });
     }
 
     function _defaultProfile() internal pure returns (IProviderRegistry.Profile memory) {
@@ -78,12 +80,14 @@ contract ProviderRegistryTest is JouleFixture {
         return IJobTypes.Requirements({minGpuClass: 0, minGpuCount: 0, minVramGb: 0, maxCarbonIntensity: 0});
     }
 
-    function _req(uint16 cls, uint16 count, uint32 vram, uint32 carbon)
-        internal
-        pure
-        returns (IJobTypes.Requirements memory)
-    {
-        return IJobTypes.Requirements({minGpuClass: cls, minGpuCount: count, minVramGb: vram, maxCarbonIntensity: carbon});
+    function _req(
+        uint16 cls,
+        uint16 count,
+        uint32 vram,
+        uint32 carbon
+    ) internal pure returns (IJobTypes.Requirements memory) {
+        return
+            IJobTypes.Requirements({minGpuClass: cls, minGpuCount: count, minVramGb: vram, maxCarbonIntensity: carbon});
     }
 
     /// @dev Registers `who` in `reg` with the default profile and stakes `amount` from its own balance.
@@ -97,7 +101,7 @@ contract ProviderRegistryTest is JouleFixture {
     }
 
     function _assertAccount(address p, uint256 stake_, uint256 locked_, uint256 unbonding_) internal view {
-        (uint256 s, uint256 l, uint256 u,) = reg.stakeOf(p);
+        (uint256 s, uint256 l, uint256 u, ) = reg.stakeOf(p);
         assertEq(s, stake_, "stake");
         assertEq(l, locked_, "locked");
         assertEq(u, unbonding_, "unbonding");
@@ -111,7 +115,7 @@ contract ProviderRegistryTest is JouleFixture {
     }
 
     function _unlockAt(address p) internal view returns (uint40 unlockAt) {
-        (,,, unlockAt) = reg.stakeOf(p);
+        (, , , unlockAt) = reg.stakeOf(p);
     }
 
     // ───────────────────────────── Constructor ─────────────────────────────
@@ -139,7 +143,10 @@ contract ProviderRegistryTest is JouleFixture {
     function test_constructor_unbondingDelayOutOfBounds() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                IProviderRegistry.UnbondingDelayOutOfBounds.selector, MIN_DELAY - 1, MIN_DELAY, MAX_DELAY
+                IProviderRegistry.UnbondingDelayOutOfBounds.selector,
+                MIN_DELAY - 1,
+                MIN_DELAY,
+                MAX_DELAY
             )
         );
         new ProviderRegistry(joule, owner, MIN_DELAY - 1, address(this));
@@ -210,7 +217,7 @@ contract ProviderRegistryTest is JouleFixture {
         vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.InvalidProfile.selector));
         vm.prank(alice);
         reg.updateProfile(_profile(3, 8, 0, 200));
-        (, uint16 count, uint32 vram,) = reg.hardwareOf(alice);
+        (, uint16 count, uint32 vram, ) = reg.hardwareOf(alice);
         assertEq(count, 8);
         assertEq(vram, 80);
     }
@@ -283,7 +290,7 @@ contract ProviderRegistryTest is JouleFixture {
         // A transfer small enough that the fee rounds to zero arrives whole and is accepted.
         fotReg.stake(alice, 99);
         vm.stopPrank();
-        (uint256 s,,,) = fotReg.stakeOf(alice);
+        (uint256 s, , , ) = fotReg.stakeOf(alice);
         assertEq(s, 99);
         assertEq(fot.balanceOf(address(fotReg)), 99);
     }
@@ -507,8 +514,7 @@ contract ProviderRegistryTest is JouleFixture {
 
     function test_lockCollateral_requirementsNotMet() public {
         _join(alice, 1_000e18); // class 3, 8 GPUs, 80 GB
-        IJobTypes.Requirements[3] memory bad =
-            [_req(4, 8, 80, 0), _req(3, 9, 80, 0), _req(3, 8, 81, 0)];
+        IJobTypes.Requirements[3] memory bad = [_req(4, 8, 80, 0), _req(3, 9, 80, 0), _req(3, 8, 81, 0)];
         for (uint256 i; i < 3; ++i) {
             vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RequirementsNotMet.selector, alice, bad[i]));
             reg.lockCollateral(alice, 1e18, bad[i]);
@@ -650,7 +656,10 @@ contract ProviderRegistryTest is JouleFixture {
     function test_setUnbondingDelay_outOfBounds() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                IProviderRegistry.UnbondingDelayOutOfBounds.selector, MIN_DELAY - 1, MIN_DELAY, MAX_DELAY
+                IProviderRegistry.UnbondingDelayOutOfBounds.selector,
+                MIN_DELAY - 1,
+                MIN_DELAY,
+                MAX_DELAY
             )
         );
         vm.prank(owner);
@@ -658,7 +667,10 @@ contract ProviderRegistryTest is JouleFixture {
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                IProviderRegistry.UnbondingDelayOutOfBounds.selector, MAX_DELAY + 1, MIN_DELAY, MAX_DELAY
+                IProviderRegistry.UnbondingDelayOutOfBounds.selector,
+                MAX_DELAY + 1,
+                MIN_DELAY,
+                MAX_DELAY
             )
         );
         vm.prank(owner);
@@ -733,9 +745,7 @@ contract ProviderRegistryTest is JouleFixture {
 
     /// @dev While unbonding, the amount stays in the stake and in the registry's balance; a slash of the locked
     /// part leaves it intact, and withdrawal pays exactly it.
-    function testFuzz_slash_unbondingStaysAccountedUntilWithdrawn(uint256 s, uint256 l, uint256 u, uint256 k)
-        public
-    {
+    function testFuzz_slash_unbondingStaysAccountedUntilWithdrawn(uint256 s, uint256 l, uint256 u, uint256 k) public {
         s = bound(s, 2, FUND);
         l = bound(l, 1, s - 1);
         u = bound(u, 1, s - l);

@@ -219,8 +219,11 @@ contract QuorumVerifierTest is Test {
         uint8 vFlipped = v == 27 ? 28 : 27;
         assertEq(ecrecover(DIGEST, vFlipped, r, sHigh), members[1], "twin recovers the member");
         // ...but is refused, so a signature has exactly one accepted encoding.
-        bytes memory proof =
-            bytes.concat(_sig(keys[0], DIGEST), abi.encodePacked(r, sHigh, vFlipped), _sig(keys[2], DIGEST));
+        bytes memory proof = bytes.concat(
+            _sig(keys[0], DIGEST),
+            abi.encodePacked(r, sHigh, vFlipped),
+            _sig(keys[2], DIGEST)
+        );
         assertFalse(qv.verifyAttestation(DIGEST, proof));
         // Control: the low-s original in the same slot passes.
         bytes memory good = bytes.concat(_sig(keys[0], DIGEST), abi.encodePacked(r, s, v), _sig(keys[2], DIGEST));
@@ -243,8 +246,11 @@ contract QuorumVerifierTest is Test {
         (, bytes32 r, bytes32 s) = vm.sign(keys[1], DIGEST);
         uint8[4] memory badV = [uint8(0), 1, 29, 255];
         for (uint256 i; i < badV.length; ++i) {
-            bytes memory proof =
-                bytes.concat(_sig(keys[0], DIGEST), abi.encodePacked(r, s, badV[i]), _sig(keys[2], DIGEST));
+            bytes memory proof = bytes.concat(
+                _sig(keys[0], DIGEST),
+                abi.encodePacked(r, s, badV[i]),
+                _sig(keys[2], DIGEST)
+            );
             assertFalse(qv.verifyAttestation(DIGEST, proof));
         }
     }

@@ -183,7 +183,14 @@ contract RewardEmitterTest is Test {
         // With a halving every epoch, the ≥ 256-shift branch is reached and does not revert.
         // (A token with an unbounded cap, so the largest schedule fits the headroom.)
         JouleToken big = new JouleToken(type(uint256).max, owner, 0, owner);
-        RewardEmitter fast = new RewardEmitter(IJouleToken(address(big)), 0, EPOCH, type(uint128).max, 1, address(this));
+        RewardEmitter fast = new RewardEmitter(
+            IJouleToken(address(big)),
+            0,
+            EPOCH,
+            type(uint128).max,
+            1,
+            address(this)
+        );
         assertEq(fast.emissionOf(0), type(uint128).max);
         assertEq(fast.emissionOf(127), 1);
         assertEq(fast.emissionOf(128), 0);
@@ -251,7 +258,7 @@ contract RewardEmitterTest is Test {
         assertEq(token.balanceOf(carol), EMISSION / 4);
         assertEq(token.balanceOf(alice), 0);
         vm.prank(bob);
-        assertEq(em.claimRewards(_one(0), bob), EMISSION * 3 / 4);
+        assertEq(em.claimRewards(_one(0), bob), (EMISSION * 3) / 4);
         assertEq(em.minted(0), EMISSION);
     }
 
@@ -371,7 +378,7 @@ contract RewardEmitterTest is Test {
         assertEq(em.pendingReward(alice, 0), 0, "epoch not ended");
         _warpToEpoch(1);
         assertEq(em.pendingReward(alice, 0), EMISSION / 3);
-        assertEq(em.pendingReward(bob, 0), EMISSION * 2 / 3);
+        assertEq(em.pendingReward(bob, 0), (EMISSION * 2) / 3);
         assertEq(em.pendingReward(carol, 0), 0, "no work");
         assertEq(em.pendingReward(alice, 1), 0, "current epoch");
         vm.prank(alice);
@@ -441,7 +448,7 @@ contract RewardEmitterTest is Test {
         _recordRandomWork(run, seed);
         uint32 last = run.epochs[run.epochs.length - 1];
         // Past the last active epoch, at a random second of a later epoch.
-        vm.warp(T0 + (uint256(last) + 1) * EPOCH + uint256(keccak256(abi.encode(seed, "end"))) % (3 * EPOCH));
+        vm.warp(T0 + (uint256(last) + 1) * EPOCH + (uint256(keccak256(abi.encode(seed, "end"))) % (3 * EPOCH)));
 
         uint256 supplyBefore = run.token.totalSupply();
         uint256 claimedTotal = _claimAllAndCheck(run);
@@ -460,15 +467,15 @@ contract RewardEmitterTest is Test {
     }
 
     function _recordRandomWork(Run memory run, uint256 seed) internal {
-        uint256 nEpochs = 1 + uint256(keccak256(abi.encode(seed, "epochs"))) % 8;
+        uint256 nEpochs = 1 + (uint256(keccak256(abi.encode(seed, "epochs"))) % 8);
         run.epochs = new uint32[](nEpochs);
         run.units = new uint256[][](nEpochs);
         uint256 e = uint256(keccak256(abi.encode(seed, "first"))) % 3;
         for (uint256 j; j < nEpochs; ++j) {
-            if (j != 0) e += 1 + uint256(keccak256(abi.encode(seed, "gap", j))) % 3;
+            if (j != 0) e += 1 + (uint256(keccak256(abi.encode(seed, "gap", j))) % 3);
             run.epochs[j] = uint32(e);
             run.units[j] = new uint256[](run.nProviders);
-            vm.warp(T0 + e * EPOCH + uint256(keccak256(abi.encode(seed, "at", j))) % EPOCH);
+            vm.warp(T0 + e * EPOCH + (uint256(keccak256(abi.encode(seed, "at", j))) % EPOCH));
             for (uint256 p; p < run.nProviders; ++p) {
                 uint256 r = uint256(keccak256(abi.encode(seed, "units", j, p)));
                 uint256 u;
@@ -516,7 +523,7 @@ contract RewardEmitterTest is Test {
                     continue;
                 }
                 uint256 emission = _modelEmission(run.initial, run.halving, e);
-                uint256 expected = emission * u / totals[j];
+                uint256 expected = (emission * u) / totals[j];
                 // The model's value is the exact floor of the pro-rata share.
                 assertLe(expected * totals[j], emission * u, "never above the share");
                 assertGt((expected + 1) * totals[j], emission * u, "the floor, not less");

@@ -161,7 +161,9 @@ contract SignaturesTest is MarketTestBase {
         bid.expiry = uint40(_now() + 10);
         bytes memory sig = signBid(providerKey, bid);
         vm.warp(_now() + 11);
-        vm.expectRevert(abi.encodeWithSelector(IJobMarket.BidExpired.selector, uint256(bid.expiry), uint256(bid.expiry) + 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(IJobMarket.BidExpired.selector, uint256(bid.expiry), uint256(bid.expiry) + 1)
+        );
         vm.prank(tenant);
         market.acceptBid(p, bid, sig);
     }
@@ -264,7 +266,8 @@ contract SignaturesTest is MarketTestBase {
         IJobTypes.WorkAttestation memory a = attestation(jobId, 0, 3_000, 10, true);
         vm.prank(walletOwner);
         wallet.execute(
-            address(market), abi.encodeCall(IJobMarket.submitProof, (jobId, p, asg(jobId), 0, a.resultRoot, 3_000, 10))
+            address(market),
+            abi.encodeCall(IJobMarket.submitProof, (jobId, p, asg(jobId), 0, a.resultRoot, 3_000, 10))
         );
         settleWith(jobId, p, a);
         assertEq(mbal(address(wallet), address(usd)), 2_340_000);
@@ -317,10 +320,9 @@ contract SignaturesTest is MarketTestBase {
     }
 
     // ═════════════════════════════ attestations ═════════════════════════════
-    function _pending(uint8 milestones)
-        internal
-        returns (uint256 jobId, IJobTypes.JobParams memory p, IJobTypes.WorkAttestation memory a)
-    {
+    function _pending(
+        uint8 milestones
+    ) internal returns (uint256 jobId, IJobTypes.JobParams memory p, IJobTypes.WorkAttestation memory a) {
         IJobTypes.JobRequest memory r = req();
         r.milestones = milestones;
         (jobId, p) = openAssigned(r, 800);
@@ -439,7 +441,7 @@ contract SignaturesTest is MarketTestBase {
 
     function test_attestation_forOtherJobMismatch() public {
         (uint256 jobA, IJobTypes.JobParams memory pA, IJobTypes.WorkAttestation memory aA) = _pending(1);
-        (uint256 jobB, IJobTypes.JobParams memory pB,) = _pending(1);
+        (uint256 jobB, IJobTypes.JobParams memory pB, ) = _pending(1);
         // Same milestone, units and energy, but signed for job A: cannot settle job B.
         bytes memory sigsA = signAttestation(aA, 2);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.AttestationMismatch.selector, jobB, uint8(0)));
@@ -516,7 +518,19 @@ contract SignaturesTest is MarketTestBase {
         uint32 dd = deliveryDeadlineOf(jobId);
         uint32 epoch = market.currentEpoch();
         vm.expectEmit(true, true, true, true, address(market));
-        emit IJobMarket.MilestoneSettled(jobId, 0, provider, proven, 1_000, 50, 800_000, 20_000, 2_600 * 800, dd, epoch);
+        emit IJobMarket.MilestoneSettled(
+            jobId,
+            0,
+            provider,
+            proven,
+            1_000,
+            50,
+            800_000,
+            20_000,
+            2_600 * 800,
+            dd,
+            epoch
+        );
         market.settle(jobId, p, asg(jobId), a, sigs);
         assertStatus(jobId, IJobTypes.JobStatus.Completed);
     }

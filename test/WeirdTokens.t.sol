@@ -29,11 +29,11 @@ contract RebaseOnPullToken {
     }
 
     function mint(address to, uint256 amount) external {
-        sharesOf[to] += amount * _ONE / multiplier;
+        sharesOf[to] += (amount * _ONE) / multiplier;
     }
 
     function balanceOf(address a) public view returns (uint256) {
-        return sharesOf[a] * multiplier / _ONE;
+        return (sharesOf[a] * multiplier) / _ONE;
     }
 
     function approve(address spender, uint256 amount) external returns (bool) {
@@ -49,12 +49,12 @@ contract RebaseOnPullToken {
     function transferFrom(address from, address to, uint256 amount) external returns (bool) {
         allowance[from][msg.sender] -= amount;
         _move(from, to, amount);
-        multiplier = multiplier * (10_000 - rebaseBps) / 10_000;
+        multiplier = (multiplier * (10_000 - rebaseBps)) / 10_000;
         return true;
     }
 
     function _move(address from, address to, uint256 amount) private {
-        uint256 shares = amount * _ONE / multiplier;
+        uint256 shares = (amount * _ONE) / multiplier;
         sharesOf[from] -= shares;
         sharesOf[to] += shares;
     }
@@ -111,7 +111,9 @@ contract WeirdTokensTest is MarketTestBase {
     RebaseOnPullToken internal rop;
 
     /// @dev What a refused reentrant call reverts with.
-    bytes internal REENTRANT_CALL = abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+    bytes internal REENTRANT_CALL = abi.encodeWithSelector(
+        ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector
+    );
 
     function setUp() public {
         setUpProtocol();
@@ -214,7 +216,10 @@ contract WeirdTokensTest is MarketTestBase {
         IJobTypes.JobRequest memory r = _req(address(fot));
         vm.expectRevert(
             abi.encodeWithSelector(
-                IJobMarket.TokenTransferMismatch.selector, address(fot), FUNDED, FUNDED - fot.feeOf(FUNDED)
+                IJobMarket.TokenTransferMismatch.selector,
+                address(fot),
+                FUNDED,
+                FUNDED - fot.feeOf(FUNDED)
             )
         );
         vm.prank(tenant);
@@ -250,7 +255,7 @@ contract WeirdTokensTest is MarketTestBase {
         IJobTypes.JobRequest memory r = _req(address(rop));
         // Empty market: 90 % of the pull is visible afterwards.
         vm.expectRevert(
-            abi.encodeWithSelector(IJobMarket.TokenTransferMismatch.selector, address(rop), FUNDED, FUNDED * 9 / 10)
+            abi.encodeWithSelector(IJobMarket.TokenTransferMismatch.selector, address(rop), FUNDED, (FUNDED * 9) / 10)
         );
         vm.prank(tenant);
         market.createJob(r);
@@ -322,7 +327,10 @@ contract WeirdTokensTest is MarketTestBase {
         assertEq(ren.balanceOf(address(market)), 2 * FUNDED);
         ren.arm(
             address(attacker),
-            abi.encodeCall(Reenterer.reenter, (abi.encodeCall(IJobMarket.withdraw, (address(ren), FUNDED, address(attacker)))))
+            abi.encodeCall(
+                Reenterer.reenter,
+                (abi.encodeCall(IJobMarket.withdraw, (address(ren), FUNDED, address(attacker))))
+            )
         );
         attacker.withdraw(address(ren), FUNDED);
 
@@ -344,14 +352,19 @@ contract WeirdTokensTest is MarketTestBase {
         ren.arm(
             address(attacker),
             abi.encodeCall(
-                Reenterer.reenter, (abi.encodeCall(IJobMarket.withdraw, (address(ren), FUNDED + 1, address(attacker))))
+                Reenterer.reenter,
+                (abi.encodeCall(IJobMarket.withdraw, (address(ren), FUNDED + 1, address(attacker))))
             )
         );
         attacker.withdraw(address(ren), FUNDED);
         assertEq(
             ren.lastReentryData(),
             abi.encodeWithSelector(
-                IJobMarket.InsufficientBalance.selector, address(attacker), address(ren), FUNDED, FUNDED + 1
+                IJobMarket.InsufficientBalance.selector,
+                address(attacker),
+                address(ren),
+                FUNDED,
+                FUNDED + 1
             ),
             "nested call sees the balance after the outer debit"
         );
@@ -360,7 +373,8 @@ contract WeirdTokensTest is MarketTestBase {
         ren.arm(
             address(attacker),
             abi.encodeCall(
-                Reenterer.reenter, (abi.encodeCall(IJobMarket.withdraw, (address(ren), FUNDED / 2, address(attacker))))
+                Reenterer.reenter,
+                (abi.encodeCall(IJobMarket.withdraw, (address(ren), FUNDED / 2, address(attacker))))
             )
         );
         attacker.withdraw(address(ren), FUNDED / 2);
@@ -381,7 +395,13 @@ contract WeirdTokensTest is MarketTestBase {
         attacker.cancelJob(jobId, p);
         address[] memory tokens = new address[](1);
         tokens[0] = address(ren);
-        ren.arm(address(attacker), abi.encodeCall(Reenterer.reenter, (abi.encodeCall(IJobMarket.claim, (tokens, new uint32[](0), address(attacker))))));
+        ren.arm(
+            address(attacker),
+            abi.encodeCall(
+                Reenterer.reenter,
+                (abi.encodeCall(IJobMarket.claim, (tokens, new uint32[](0), address(attacker))))
+            )
+        );
         attacker.claim(tokens);
         assertFalse(ren.lastReentrySucceeded());
         assertEq(ren.lastReentryData(), REENTRANT_CALL);
@@ -445,7 +465,9 @@ contract WeirdTokensTest is MarketTestBase {
         assertEq(mbal(tenant, address(usd)), 1_200_000);
         assertEq(ren.balanceOf(tenant), FUNDED);
         assertEq(ren.balanceOf(address(market)), 0);
-        vm.expectRevert(abi.encodeWithSelector(IJobMarket.JobNotAssigned.selector, usdJob, IJobTypes.JobStatus.Completed));
+        vm.expectRevert(
+            abi.encodeWithSelector(IJobMarket.JobNotAssigned.selector, usdJob, IJobTypes.JobStatus.Completed)
+        );
         market.settle(usdJob, pu, asg(usdJob), a, sigs);
         assertSolvent(address(usd));
         assertSolvent(address(ren));

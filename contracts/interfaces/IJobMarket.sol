@@ -89,7 +89,13 @@ interface IJobMarket is IJobTypes {
 
     // ───────────────────────────── Events ─────────────────────────────
     /// @notice A job was created and `funded` (= maxUnits × maxPricePerUnit) arrived in escrow.
-    event JobCreated(uint256 indexed jobId, address indexed tenant, address indexed payer, JobParams params, uint256 funded);
+    event JobCreated(
+        uint256 indexed jobId,
+        address indexed tenant,
+        address indexed payer,
+        JobParams params,
+        uint256 funded
+    );
     /// @notice A new best on-chain bid; `replaced` is the provider it displaced (zero if none), whose collateral was released.
     event BidPlaced(uint256 indexed jobId, address indexed provider, uint256 pricePerUnit, address replaced);
     /// @notice A provider won the job. `escrow` = price × maxUnits stays locked; `refunded` was credited to the payer.
@@ -165,9 +171,13 @@ interface IJobMarket is IJobTypes {
 
     /// @notice Creates a job paid with an EIP-2612 permit signed by the caller, in one transaction.
     /// @dev If the permit was already used (front-run), the call proceeds when the allowance suffices.
-    function createJobWithPermit(JobRequest calldata request, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
-        external
-        returns (uint256 jobId);
+    function createJobWithPermit(
+        JobRequest calldata request,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 jobId);
 
     /// @notice Cancels an open job (tenant only) and refunds the whole escrow to the payer.
     function cancelJob(uint256 jobId, JobParams calldata params) external;
@@ -242,7 +252,9 @@ interface IJobMarket is IJobTypes {
     /// @notice Best on-chain bid of an open job (zeros otherwise: the winner is in `JobAssigned`).
     function bestBid(uint256 jobId) external view returns (address provider, uint256 pricePerUnit);
     /// @notice Progress of an assigned (or closed after assignment) job; zeros while open.
-    function jobProgress(uint256 jobId)
+    function jobProgress(
+        uint256 jobId
+    )
         external
         view
         returns (
@@ -254,10 +266,11 @@ interface IJobMarket is IJobTypes {
             uint64 pendingEnergyWh
         );
     /// @notice Payment tokens still held in escrow for the job (`assignment` ignored while open).
-    function heldInEscrow(uint256 jobId, JobParams calldata params, Assignment calldata assignment)
-        external
-        view
-        returns (uint256);
+    function heldInEscrow(
+        uint256 jobId,
+        JobParams calldata params,
+        Assignment calldata assignment
+    ) external view returns (uint256);
     function balanceOf(address account, address token) external view returns (uint256);
     /// @notice Reward epoch now (epochs of the emitter's schedule).
     function currentEpoch() external view returns (uint32);

@@ -109,13 +109,11 @@ interface IProviderRegistry {
     /// @return locked collateral locked for jobs
     /// @return unbonding amount waiting for the delay
     /// @return unlockAt when `unbonding` can be withdrawn
-    function stakeOf(address provider)
-        external
-        view
-        returns (uint256 stake_, uint256 locked, uint256 unbonding, uint40 unlockAt);
+    function stakeOf(
+        address provider
+    ) external view returns (uint256 stake_, uint256 locked, uint256 unbonding, uint40 unlockAt);
     function freeStake(address provider) external view returns (uint256);
-    function hardwareOf(address provider)
-        external
-        view
-        returns (uint16 gpuClass, uint16 gpuCount, uint32 vramGb, uint32 carbonIntensity);
+    function hardwareOf(
+        address provider
+    ) external view returns (uint16 gpuClass, uint16 gpuCount, uint32 vramGb, uint32 carbonIntensity);
 }

@@ -29,7 +29,7 @@ contract FeeOnTransferToken is ERC20 {
 
     /// @notice The fee a transfer of `amount` pays.
     function feeOf(uint256 amount) public view returns (uint256) {
-        return amount * feeBps / _BPS;
+        return (amount * feeBps) / _BPS;
     }
 
     function _update(address from, address to, uint256 value) internal override {

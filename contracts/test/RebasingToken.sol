@@ -114,11 +114,11 @@ contract RebasingToken is IERC20Metadata, Ownable {
 
     /// @dev Rounds down.
     function _toShares(uint256 amount) private view returns (uint256) {
-        return amount * _ONE / multiplier;
+        return (amount * _ONE) / multiplier;
     }
 
     /// @dev Rounds down.
     function _toAmount(uint256 shares) private view returns (uint256) {
-        return shares * multiplier / _ONE;
+        return (shares * multiplier) / _ONE;
     }
 }

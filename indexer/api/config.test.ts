@@ -3,12 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
-import {
-  ConfigError,
-  DEFAULT_DATABASE_URL,
-  configFromEnv,
-  describeConfig,
-} from "./config.ts";
+import { ConfigError, DEFAULT_DATABASE_URL, configFromEnv, describeConfig } from "./config.ts";
 import { createTestDatabase } from "../db/testdb.ts";
 
 describe("configFromEnv", () => {
@@ -39,21 +34,10 @@ describe("configFromEnv", () => {
       MAX_PAGE_SIZE: "50",
     });
     assert.deepEqual(
-      [
-        c.port,
-        c.databaseUrl,
-        c.readyMaxLag,
-        c.chainId,
-        c.graphiql,
-        c.limits?.maxPageSize,
-        c.limits?.defaultPageSize,
-      ],
+      [c.port, c.databaseUrl, c.readyMaxLag, c.chainId, c.graphiql, c.limits?.maxPageSize, c.limits?.defaultPageSize],
       [8080, "postgres://u:secret@db:5432/x", 12, 8453, true, 50, 50],
     );
-    assert.equal(
-      configFromEnv({ NODE_ENV: "development", GRAPHIQL: "false" }).graphiql,
-      false,
-    );
+    assert.equal(configFromEnv({ NODE_ENV: "development", GRAPHIQL: "false" }).graphiql, false);
     assert.match(String(describeConfig(c).databaseUrl), /u:\*\*\*@db/);
   });
 
@@ -63,15 +47,9 @@ describe("configFromEnv", () => {
       [{ PORT: "70000" }, /^PORT must be between 0 and 65535/],
       [{ READY_MAX_LAG: "-1" }, /^READY_MAX_LAG/],
       [{ DATABASE_URL: "not a url" }, /^DATABASE_URL is not a URL/],
-      [
-        { DATABASE_URL: "mysql://localhost/x" },
-        /^DATABASE_URL must start with postgresql/,
-      ],
+      [{ DATABASE_URL: "mysql://localhost/x" }, /^DATABASE_URL must start with postgresql/],
       [{ GRAPHIQL: "maybe" }, /^GRAPHIQL must be true or false/],
-      [
-        { MAX_PAGE_SIZE: "10", DEFAULT_PAGE_SIZE: "20" },
-        /^DEFAULT_PAGE_SIZE must be between 1 and 10/,
-      ],
+      [{ MAX_PAGE_SIZE: "10", DEFAULT_PAGE_SIZE: "20" }, /^DEFAULT_PAGE_SIZE must be between 1 and 10/],
       [{ NOTIFY_CHANNEL: "Bad-Channel" }, /^NOTIFY_CHANNEL/],
       [{ CHAIN_ID: "0" }, /^CHAIN_ID/],
     ];
@@ -98,9 +76,7 @@ function run(env: Record<string, string>): {
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => resolve(code)),
-  );
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
 

@@ -25,29 +25,17 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export const DEFAULT_DATABASE_URL =
-  "postgresql://postgres@127.0.0.1:5432/joule";
+export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/joule";
 
 type Env = Record<string, string | undefined>;
 
-function int(
-  env: Env,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
   if (!/^\d+$/.test(raw.trim()))
-    throw new ConfigError(
-      `${name} must be an integer between ${min} and ${max}, got "${raw}"`,
-    );
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   const n = Number(raw.trim());
-  if (n < min || n > max)
-    throw new ConfigError(
-      `${name} must be between ${min} and ${max}, got ${n}`,
-    );
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
 }
 
@@ -68,39 +56,21 @@ export function configFromEnv(env: Env = process.env): ApiOptions {
     throw new ConfigError(`DATABASE_URL is not a URL: "${databaseUrl}"`);
   }
   if (parsed.protocol !== "postgresql:" && parsed.protocol !== "postgres:") {
-    throw new ConfigError(
-      `DATABASE_URL must start with postgresql://, got "${parsed.protocol}//…"`,
-    );
+    throw new ConfigError(`DATABASE_URL must start with postgresql://, got "${parsed.protocol}//…"`);
   }
   const host = env.HOST?.trim() || "0.0.0.0";
   const channel = env.NOTIFY_CHANNEL?.trim() || "joule_events";
   if (!/^[a-z_][a-z0-9_]*$/.test(channel))
-    throw new ConfigError(
-      `NOTIFY_CHANNEL must be a lowercase identifier, got "${channel}"`,
-    );
+    throw new ConfigError(`NOTIFY_CHANNEL must be a lowercase identifier, got "${channel}"`);
   const maxPageSize = int(env, "MAX_PAGE_SIZE", 1000, 1, 100_000);
-  const defaultPageSize = int(
-    env,
-    "DEFAULT_PAGE_SIZE",
-    Math.min(100, maxPageSize),
-    1,
-    maxPageSize,
-  );
-  const chainId = env.CHAIN_ID?.trim()
-    ? int(env, "CHAIN_ID", 0, 1, 2 ** 31 - 1)
-    : undefined;
+  const defaultPageSize = int(env, "DEFAULT_PAGE_SIZE", Math.min(100, maxPageSize), 1, maxPageSize);
+  const chainId = env.CHAIN_ID?.trim() ? int(env, "CHAIN_ID", 0, 1, 2 ** 31 - 1) : undefined;
   return {
     databaseUrl,
     port: int(env, "PORT", 4000, 0, 65_535),
     host,
     readyMaxLag: int(env, "READY_MAX_LAG", 5, 0, 1_000_000),
-    readyMaxHeadAgeSeconds: int(
-      env,
-      "READY_MAX_HEAD_AGE",
-      120,
-      0,
-      86_400 * 365,
-    ),
+    readyMaxHeadAgeSeconds: int(env, "READY_MAX_HEAD_AGE", 120, 0, 86_400 * 365),
     ...(chainId !== undefined ? { chainId } : {}),
     graphiql: bool(env, "GRAPHIQL", env.NODE_ENV === "development"),
     limits: {
@@ -110,13 +80,7 @@ export function configFromEnv(env: Env = process.env): ApiOptions {
       maxCost: int(env, "MAX_QUERY_COST", 10_000, 1, 100_000_000),
     },
     poolSize: int(env, "DB_POOL_SIZE", 10, 1, 1000),
-    statementTimeoutMs: int(
-      env,
-      "STATEMENT_TIMEOUT_MS",
-      15_000,
-      100,
-      3_600_000,
-    ),
+    statementTimeoutMs: int(env, "STATEMENT_TIMEOUT_MS", 15_000, 100, 3_600_000),
     notifyChannel: channel,
   };
 }

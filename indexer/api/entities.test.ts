@@ -60,29 +60,14 @@ describe("descriptors match the database", () => {
       const columns = new Map(rows.map((r) => [r.column_name, r]));
       for (const [name, field] of Object.entries(spec.fields)) {
         const column = columns.get(field.column);
-        assert.ok(
-          column,
-          `${spec.name}.${name}: column "${field.column}" exists`,
-        );
-        assert.equal(
-          column.data_type,
-          expectedDataType(field),
-          `${spec.name}.${name}: type`,
-        );
+        assert.ok(column, `${spec.name}.${name}: column "${field.column}" exists`);
+        assert.equal(column.data_type, expectedDataType(field), `${spec.name}.${name}: type`);
         if (typeof field.type === "object")
-          assert.equal(
-            column.udt_name,
-            field.type.name,
-            `${spec.name}.${name}: enum type`,
-          );
+          assert.equal(column.udt_name, field.type.name, `${spec.name}.${name}: enum type`);
         // A nullable column exposed as non-null would fail at run time.
         // (Prisma's scalar lists are nullable columns; the textArray codec reads NULL as [].)
         if (column.is_nullable === "YES" && field.codec !== codecs.textArray)
-          assert.equal(
-            field.nullable,
-            true,
-            `${spec.name}.${name} is nullable in the database`,
-          );
+          assert.equal(field.nullable, true, `${spec.name}.${name} is nullable in the database`);
       }
       // The key breaks ties in every ordering, so it must be the primary key.
       const pk = await client.query<{ column_name: string }>(

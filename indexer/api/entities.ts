@@ -5,21 +5,11 @@
  * `entities.test.ts` checks every column here against the migrated database, so a
  * schema change that breaks the API fails a test instead of a query.
  */
-import {
-  codecs,
-  type EntitySpec,
-  type EnumSpec,
-  type FieldSpec,
-  type OrderTerm,
-} from "./sql.ts";
+import { codecs, type EntitySpec, type EnumSpec, type FieldSpec, type OrderTerm } from "./sql.ts";
 
 // ───────────────────────────── Enums (PostgreSQL enum types of the same names) ─────────────────────────────
 
-const pgEnum = (
-  name: string,
-  values: readonly string[],
-  description: string,
-): EnumSpec => ({
+const pgEnum = (name: string, values: readonly string[], description: string): EnumSpec => ({
   name,
   values: Object.fromEntries(values.map((v) => [v, v])),
   description,
@@ -33,14 +23,7 @@ export const enums = {
   ),
   CloseReason: pgEnum(
     "CloseReason",
-    [
-      "COMPLETED",
-      "CANCELLED_BY_TENANT",
-      "NO_BIDS",
-      "PROOF_REJECTED",
-      "DELIVERY_MISSED",
-      "VERIFICATION_TIMEOUT",
-    ],
+    ["COMPLETED", "CANCELLED_BY_TENANT", "NO_BIDS", "PROOF_REJECTED", "DELIVERY_MISSED", "VERIFICATION_TIMEOUT"],
     "Why a job reached a terminal state.",
   ),
   MilestoneStatus: pgEnum(
@@ -55,13 +38,7 @@ export const enums = {
   ),
   PayoutKind: pgEnum(
     "PayoutKind",
-    [
-      "PROVIDER_PAYMENT",
-      "PROTOCOL_FEE",
-      "REFUND",
-      "SLASH_COMPENSATION",
-      "SLASH_TREASURY",
-    ],
+    ["PROVIDER_PAYMENT", "PROTOCOL_FEE", "REFUND", "SLASH_COMPENSATION", "SLASH_TREASURY"],
     "What a credit to a market balance paid for.",
   ),
   RefundReason: pgEnum(
@@ -77,21 +54,10 @@ export const enums = {
     ],
     "Why escrow went back to the payer.",
   ),
-  SlashReason: pgEnum(
-    "SlashReason",
-    ["PROOF_REJECTED", "DELIVERY_MISSED"],
-    "Why collateral was slashed.",
-  ),
+  SlashReason: pgEnum("SlashReason", ["PROOF_REJECTED", "DELIVERY_MISSED"], "Why collateral was slashed."),
   StakeChangeKind: pgEnum(
     "StakeChangeKind",
-    [
-      "STAKED",
-      "UNBOND_REQUESTED",
-      "UNBONDED",
-      "COLLATERAL_LOCKED",
-      "COLLATERAL_RELEASED",
-      "SLASHED",
-    ],
+    ["STAKED", "UNBOND_REQUESTED", "UNBONDED", "COLLATERAL_LOCKED", "COLLATERAL_RELEASED", "SLASHED"],
     "Which registry event changed a provider's stake.",
   ),
 } as const;
@@ -184,8 +150,7 @@ export const Job: EntitySpec = {
     minGpuCount: int("minGpuCount"),
     minVramGb: long("minVramGb"),
     maxCarbonIntensity: long("maxCarbonIntensity", {
-      description:
-        "gCO2e/kWh cap on the provider's declared intensity; 0 = none.",
+      description: "gCO2e/kWh cap on the provider's declared intensity; 0 = none.",
     }),
     funded: big("funded", ordered),
     status: enumField(enums.JobStatus)("status", ordered),
@@ -243,8 +208,7 @@ export const Bid: EntitySpec = {
   plural: "bids",
   table: `"bids"`,
   key: ["id"],
-  description:
-    "Bid history: every on-chain best bid and every accepted signed bid.",
+  description: "Bid history: every on-chain best bid and every accepted signed bid.",
   defaultOrder: chronological,
   fields: {
     id: id("id"),
@@ -306,8 +270,7 @@ export const Settlement: EntitySpec = {
   plural: "settlements",
   table: `"settlements"`,
   key: ["id"],
-  description:
-    "A verifier judgement: an accepted milestone (MilestoneSettled) or a rejected proof.",
+  description: "A verifier judgement: an accepted milestone (MilestoneSettled) or a rejected proof.",
   defaultOrder: chronological,
   fields: {
     id: id("id"),
@@ -330,8 +293,7 @@ export const Payout: EntitySpec = {
   plural: "payouts",
   table: `"payouts"`,
   key: ["id"],
-  description:
-    "A credit to a pull-payment balance in the market (provider payment, fee, refund, slash share).",
+  description: "A credit to a pull-payment balance in the market (provider payment, fee, refund, slash share).",
   defaultOrder: chronological,
   fields: {
     id: id("id"),
@@ -414,8 +376,7 @@ export const Slash: EntitySpec = {
   plural: "slashes",
   table: `"slashes"`,
   key: ["id"],
-  description:
-    "Collateral slashed from a provider, with the payer's compensation and the treasury's share.",
+  description: "Collateral slashed from a provider, with the payer's compensation and the treasury's share.",
   defaultOrder: chronological,
   fields: {
     id: id("id"),
@@ -510,8 +471,7 @@ export const StakeChange: EntitySpec = {
   plural: "stakeChanges",
   table: `"stake_changes"`,
   key: ["id"],
-  description:
-    "Stake history of a provider, with the values the registry reported after each change.",
+  description: "Stake history of a provider, with the values the registry reported after each change.",
   defaultOrder: chronological,
   fields: {
     id: id("id"),
@@ -533,8 +493,7 @@ export const VerifierSet: EntitySpec = {
   plural: "verifierSets",
   table: `"verifier_sets"`,
   key: ["address"],
-  description:
-    "A verifier contract: its quorum (members, threshold) and allowlist state.",
+  description: "A verifier contract: its quorum (members, threshold) and allowlist state.",
   defaultOrder: [{ field: "address", direction: "ASC" }],
   fields: {
     address: addr("address", ordered),
@@ -558,8 +517,7 @@ export const Token: EntitySpec = {
   plural: "tokens",
   table: `"tokens"`,
   key: ["address"],
-  description:
-    "A payment token: allowlist state and volume, in the token's base units.",
+  description: "A payment token: allowlist state and volume, in the token's base units.",
   defaultOrder: [{ field: "address", direction: "ASC" }],
   fields: {
     address: addr("address", ordered),
@@ -583,16 +541,14 @@ export const RewardEpoch: EntitySpec = {
   plural: "rewardEpochs",
   table: `"reward_epochs"`,
   key: ["epoch"],
-  description:
-    "A reward epoch: verified units, its emission and what was minted.",
+  description: "A reward epoch: verified units, its emission and what was minted.",
   defaultOrder: [{ field: "epoch", direction: "ASC" }],
   fields: {
     epoch: long("epoch", ordered),
     units: big("units", ordered),
     emission: big("emission", {
       nullable: true,
-      description:
-        "initialEmission >> (epoch / halvingInterval); null if the schedule is unknown.",
+      description: "initialEmission >> (epoch / halvingInterval); null if the schedule is unknown.",
     }),
     minted: big("minted", ordered),
     providers: int("providers", ordered),
@@ -720,8 +676,7 @@ export const Protocol: EntitySpec = {
   plural: "protocols",
   table: `"protocol"`,
   key: ["id"],
-  description:
-    "Current protocol parameters and contract addresses, as governance events set them.",
+  description: "Current protocol parameters and contract addresses, as governance events set them.",
   defaultOrder: [{ field: "id", direction: "ASC" }],
   fields: {
     id: int("id", { expose: false }),
@@ -769,5 +724,4 @@ export const ENTITIES: readonly EntitySpec[] = [
 ];
 
 /** Singular query name for an entity (Job → job, VerifierSet → verifierSet). */
-export const singular = (spec: EntitySpec) =>
-  spec.name[0]!.toLowerCase() + spec.name.slice(1);
+export const singular = (spec: EntitySpec) => spec.name[0]!.toLowerCase() + spec.name.slice(1);

@@ -21,17 +21,10 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export function apiError(
-  code: ErrorCode,
-  message: string,
-  extensions: Record<string, unknown> = {},
-): GraphQLError {
+export function apiError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extensions } });
 }
 
-export function badInput(
-  message: string,
-  extensions: Record<string, unknown> = {},
-): GraphQLError {
+export function badInput(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return apiError(ErrorCode.BAD_USER_INPUT, message, extensions);
 }

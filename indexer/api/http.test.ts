@@ -28,14 +28,8 @@ const get = async (path: string) => {
 function sample(text: string, name: string, labels = ""): number | undefined {
   const line = text
     .split("\n")
-    .find(
-      (l) =>
-        l.startsWith(`${name}${labels} `) ||
-        (labels === "" && l.startsWith(`${name} `)),
-    );
-  return line === undefined
-    ? undefined
-    : Number(line.slice(line.lastIndexOf(" ") + 1));
+    .find((l) => l.startsWith(`${name}${labels} `) || (labels === "" && l.startsWith(`${name} `)));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
 }
 
 describe("health and readiness", () => {
@@ -79,10 +73,7 @@ describe("health and readiness", () => {
     });
     r = await get("/ready");
     assert.equal(r.status, 503);
-    assert.match(
-      JSON.parse(r.text).reason,
-      /^chain head last seen 6\d\d s ago \(limit 120 s\)$/,
-    );
+    assert.match(JSON.parse(r.text).reason, /^chain head last seen 6\d\d s ago \(limit 120 s\)$/);
     await setCheckpoint(h.prisma, 101, 104, { headUpdatedAt: new Date() });
     assert.equal((await get("/ready")).status, 200);
   });
@@ -151,10 +142,7 @@ describe("health and readiness", () => {
 
   test("GraphiQL only when enabled (development)", async () => {
     const html = { headers: { accept: "text/html" } };
-    assert.doesNotMatch(
-      await (await fetch(`${h.api.url}/graphql`, html)).text(),
-      /graphiql/i,
-    );
+    assert.doesNotMatch(await (await fetch(`${h.api.url}/graphql`, html)).text(), /graphiql/i);
     const dev = await startApi({
       databaseUrl: h.database.url,
       port: 0,
@@ -184,11 +172,7 @@ describe("/metrics", () => {
     h.metrics.reorgs.inc();
     h.metrics.reorgDepth.observe(2);
     await h.metrics.timeRpc("eth_getLogs", async () => "ok");
-    await assert.rejects(
-      h.metrics.timeRpc("eth_blockNumber", async () =>
-        Promise.reject(new Error("rpc down")),
-      ),
-    );
+    await assert.rejects(h.metrics.timeRpc("eth_blockNumber", async () => Promise.reject(new Error("rpc down"))));
 
     await h.gql(`{ jobs { totalCount } }`);
     await h.gql(`{ jobs(first: 100000) { totalCount } }`);
@@ -200,43 +184,16 @@ describe("/metrics", () => {
     assert.equal(sample(r.text, "joule_indexer_head_block"), 305);
     assert.equal(sample(r.text, "joule_indexer_safe_block"), 298);
     assert.equal(sample(r.text, "joule_indexer_lag_blocks"), 5);
-    assert.equal(
-      sample(r.text, "joule_indexer_events_total", '{event="JobCreated"}'),
-      7,
-    );
+    assert.equal(sample(r.text, "joule_indexer_events_total", '{event="JobCreated"}'), 7);
     assert.ok(sample(r.text, "joule_indexer_events_per_second")! > 0);
     assert.equal(sample(r.text, "joule_indexer_reorgs_total"), 1);
     assert.equal(sample(r.text, "joule_indexer_reorg_depth_blocks_count"), 1);
-    assert.equal(
-      sample(
-        r.text,
-        "joule_indexer_rpc_errors_total",
-        '{method="eth_blockNumber"}',
-      ),
-      1,
-    );
-    assert.equal(
-      sample(
-        r.text,
-        "joule_indexer_rpc_request_duration_seconds_count",
-        '{method="eth_getLogs"}',
-      ),
-      1,
-    );
+    assert.equal(sample(r.text, "joule_indexer_rpc_errors_total", '{method="eth_blockNumber"}'), 1);
+    assert.equal(sample(r.text, "joule_indexer_rpc_request_duration_seconds_count", '{method="eth_getLogs"}'), 1);
     assert.ok(
-      sample(
-        r.text,
-        "joule_api_graphql_request_duration_seconds_count",
-        '{operation="query",outcome="ok"}',
-      )! >= 1,
+      sample(r.text, "joule_api_graphql_request_duration_seconds_count", '{operation="query",outcome="ok"}')! >= 1,
     );
-    assert.ok(
-      sample(
-        r.text,
-        "joule_api_graphql_errors_total",
-        '{code="PAGE_SIZE_TOO_LARGE"}',
-      )! >= 1,
-    );
+    assert.ok(sample(r.text, "joule_api_graphql_errors_total", '{code="PAGE_SIZE_TOO_LARGE"}')! >= 1);
     assert.equal(sample(r.text, "joule_api_notify_connected"), 1);
     assert.equal(sample(r.text, "joule_api_active_subscriptions"), 0);
   });

@@ -23,9 +23,7 @@ after(async () => {
   await h?.close();
 });
 
-const code = (r: {
-  errors?: Array<{ extensions?: Record<string, unknown> }>;
-}) => r.errors?.[0]?.extensions?.code;
+const code = (r: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => r.errors?.[0]?.extensions?.code;
 
 async function stillAnswers() {
   const r = await h.gql(`{ jobs { totalCount } }`);
@@ -37,15 +35,11 @@ describe("limits", () => {
   test("first above the page-size limit → PAGE_SIZE_TOO_LARGE, literal or variable", async () => {
     const literal = await h.gql(`{ jobs(first: 100000) { nodes { id } } }`);
     assert.equal(code(literal), "PAGE_SIZE_TOO_LARGE");
-    assert.match(
-      literal.errors![0]!.message,
-      /first = 100000 is above the page-size limit of 500/,
-    );
+    assert.match(literal.errors![0]!.message, /first = 100000 is above the page-size limit of 500/);
     assert.equal(literal.data, undefined, "nothing was executed");
-    const variable = await h.gql(
-      `query($n: Int) { providers { nodes { jobs(first: $n) { nodes { id } } } } }`,
-      { n: 501 },
-    );
+    const variable = await h.gql(`query($n: Int) { providers { nodes { jobs(first: $n) { nodes { id } } } } }`, {
+      n: 501,
+    });
     assert.equal(code(variable), "PAGE_SIZE_TOO_LARGE");
     await stillAnswers();
   });
@@ -57,9 +51,7 @@ describe("limits", () => {
 
   test("too deep → QUERY_TOO_DEEP, reported before execution", async () => {
     h.queries.length = 0;
-    const r = await h.gql(
-      `{ jobs { nodes { provider { jobs { nodes { provider { jobs { nodes { id } } } } } } } } }`,
-    );
+    const r = await h.gql(`{ jobs { nodes { provider { jobs { nodes { provider { jobs { nodes { id } } } } } } } } }`);
     assert.equal(code(r), "QUERY_TOO_DEEP");
     assert.match(r.errors![0]!.message, /depth 9 is above the limit of 8/);
     assert.equal(h.queries.length, 0, "no SQL ran");
@@ -74,22 +66,15 @@ describe("limits", () => {
 
   test("too costly → QUERY_TOO_COMPLEX, counting nested pages and aliases", async () => {
     // 1 + 100 × (1 + 1 + 100 × 1) = 10201 > 5000: each provider's page of jobs multiplies.
-    const nested = await h.gql(
-      `{ providers(first: 100) { nodes { jobs(first: 100) { nodes { id } } } } }`,
-    );
+    const nested = await h.gql(`{ providers(first: 100) { nodes { jobs(first: 100) { nodes { id } } } } }`);
     assert.equal(code(nested), "QUERY_TOO_COMPLEX");
     assert.equal(nested.errors![0]!.extensions!.cost, 10201);
     // Many aliases of a cheap field add up too.
-    const aliases = Array.from(
-      { length: 12 },
-      (_, i) => `a${i}: jobs(first: 500) { nodes { id } }`,
-    ).join("\n");
+    const aliases = Array.from({ length: 12 }, (_, i) => `a${i}: jobs(first: 500) { nodes { id } }`).join("\n");
     const aliased = await h.gql(`{ ${aliases} }`);
     assert.equal(code(aliased), "QUERY_TOO_COMPLEX");
     // Just under the limit is fine.
-    const fine = await h.gql(
-      `{ jobs(first: 500) { nodes { id provider { address } } } }`,
-    );
+    const fine = await h.gql(`{ jobs(first: 500) { nodes { id provider { address } } } }`);
     assert.equal(fine.errors, undefined);
     await stillAnswers();
   });
@@ -97,9 +82,7 @@ describe("limits", () => {
   test("introspection (GraphiQL, codegen) is neither too deep nor too costly", async () => {
     const r = await h.gql(getIntrospectionQuery());
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-    assert.ok(
-      r.data.__schema.types.some((t: { name: string }) => t.name === "Job"),
-    );
+    assert.ok(r.data.__schema.types.some((t: { name: string }) => t.name === "Job"));
   });
 
   test("overlong query text → QUERY_TOO_COMPLEX before parsing", async () => {
@@ -122,54 +105,31 @@ describe("malformed input", () => {
   });
 
   test("bad scalar literals and variables → BAD_USER_INPUT naming the scalar", async () => {
-    const cases: Array<[string, Record<string, unknown> | undefined, RegExp]> =
-      [
-        [`{ job(id: "12abc") { id } }`, undefined, /BigInt/],
-        [`query($id: BigInt!) { job(id: $id) { id } }`, { id: 1.5 }, /BigInt/],
-        [`{ provider(address: "0x1234") { address } }`, undefined, /Address/],
-        // Mixed case with a wrong EIP-55 checksum.
-        [
-          `{ provider(address: "0xAbCdef0000000000000000000000000000000000") { address } }`,
-          undefined,
-          /checksum/,
-        ],
-        [
-          `query($d: Date!) { dailyStat(day: $d) { day } }`,
-          { d: "2026-02-30" },
-          /does not exist/,
-        ],
-        [
-          `query($n: Int) { jobs(first: $n) { totalCount } }`,
-          { n: "many" },
-          /Int/,
-        ],
-      ];
+    const cases: Array<[string, Record<string, unknown> | undefined, RegExp]> = [
+      [`{ job(id: "12abc") { id } }`, undefined, /BigInt/],
+      [`query($id: BigInt!) { job(id: $id) { id } }`, { id: 1.5 }, /BigInt/],
+      [`{ provider(address: "0x1234") { address } }`, undefined, /Address/],
+      // Mixed case with a wrong EIP-55 checksum.
+      [`{ provider(address: "0xAbCdef0000000000000000000000000000000000") { address } }`, undefined, /checksum/],
+      [`query($d: Date!) { dailyStat(day: $d) { day } }`, { d: "2026-02-30" }, /does not exist/],
+      [`query($n: Int) { jobs(first: $n) { totalCount } }`, { n: "many" }, /Int/],
+    ];
     for (const [query, variables, message] of cases) {
       const r = await h.gql(query, variables);
-      assert.equal(
-        code(r),
-        "BAD_USER_INPUT",
-        `${query} ${JSON.stringify(variables)} → ${JSON.stringify(r.errors)}`,
-      );
+      assert.equal(code(r), "BAD_USER_INPUT", `${query} ${JSON.stringify(variables)} → ${JSON.stringify(r.errors)}`);
       assert.match(r.errors![0]!.message, message);
     }
     await stillAnswers();
   });
 
   test("where too large or too deeply nested → BAD_USER_INPUT", async () => {
-    const wide = await h.gql(
-      `query($ids: [BigInt!]) { jobs(where: { id: { in: $ids } }) { totalCount } }`,
-      {
-        ids: Array.from({ length: 300 }, (_, i) => String(i)),
-      },
-    );
+    const wide = await h.gql(`query($ids: [BigInt!]) { jobs(where: { id: { in: $ids } }) { totalCount } }`, {
+      ids: Array.from({ length: 300 }, (_, i) => String(i)),
+    });
     assert.equal(code(wide), "BAD_USER_INPUT");
     let where: Record<string, unknown> = { id: { eq: "1" } };
     for (let i = 0; i < 6; i++) where = { OR: [where] };
-    const deep = await h.gql(
-      `query($w: JobWhere) { jobs(where: $w) { totalCount } }`,
-      { w: where },
-    );
+    const deep = await h.gql(`query($w: JobWhere) { jobs(where: $w) { totalCount } }`, { w: where });
     assert.equal(code(deep), "BAD_USER_INPUT");
     assert.match(deep.errors![0]!.message, /nested deeper/);
     // Absurd nesting (deeper than JSON.stringify or graphql-js' recursive input coercion can go)
@@ -215,13 +175,8 @@ describe("malformed input", () => {
 
   test("internal errors are masked", async () => {
     // A cursor that decodes but carries a value PostgreSQL cannot cast: the SQL fails, the client sees no details.
-    const cursor = Buffer.from(
-      JSON.stringify({ o: "id:ASC", k: ["not-a-number"] }),
-    ).toString("base64url");
-    const r = await h.gql(
-      `query($c: String) { jobs(after: $c) { nodes { id } } }`,
-      { c: cursor },
-    );
+    const cursor = Buffer.from(JSON.stringify({ o: "id:ASC", k: ["not-a-number"] })).toString("base64url");
+    const r = await h.gql(`query($c: String) { jobs(after: $c) { nodes { id } } }`, { c: cursor });
     assert.equal(code(r), "INTERNAL_SERVER_ERROR");
     assert.equal(r.errors![0]!.message, "Unexpected error.");
     await stillAnswers();

@@ -6,16 +6,7 @@ import pg from "pg";
 import { createMetrics } from "../metrics.ts";
 import { parseNotice } from "./notify.ts";
 import { startApi, type ApiServer } from "./server.ts";
-import {
-  TOKEN,
-  addr,
-  jobRow,
-  position,
-  setCheckpoint,
-  startHarness,
-  subscribe,
-  type Harness,
-} from "./test-helpers.ts";
+import { TOKEN, addr, jobRow, position, setCheckpoint, startHarness, subscribe, type Harness } from "./test-helpers.ts";
 
 const CHAIN = 31337;
 let h: Harness;
@@ -42,10 +33,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 5_000) {
 }
 
 /** Asserts that no event arrives within `ms`. */
-async function assertQuiet(
-  sub: { next(ms?: number): Promise<unknown> },
-  ms = 600,
-) {
+async function assertQuiet(sub: { next(ms?: number): Promise<unknown> }, ms = 600) {
   await assert.rejects(sub.next(ms), /no subscription event/);
 }
 
@@ -127,20 +115,14 @@ describe("subscriptions over SSE", () => {
   });
 
   test("jobCreated and providerPayouts deliver rows of the notified blocks, once", async () => {
-    const created = await subscribe(
-      h.api.url,
-      `subscription { jobCreated { id status createdBlock } }`,
-    );
+    const created = await subscribe(h.api.url, `subscription { jobCreated { id status createdBlock } }`);
     const payouts = await subscribe(
       h.api.url,
       `subscription($p: Address!) { providerPayouts(provider: $p) { kind amount account jobId blockNumber } }`,
       { p: addr(1) },
     );
     try {
-      await until(
-        "two subscriptions",
-        () => h.api.live.subscriptionCount === 2,
-      );
+      await until("two subscriptions", () => h.api.live.subscriptionCount === 2);
       await h.prisma.job.create({
         data: jobRow(2, { createdBlock: 13n, updatedBlock: 13n }),
       });
@@ -219,21 +201,10 @@ describe("subscriptions over SSE", () => {
     });
     try {
       await until("second LISTEN", () => second.notify?.connected === true);
-      const a = await subscribe(
-        h.api.url,
-        `subscription { jobCreated { id } }`,
-      );
-      const b = await subscribe(
-        second.url,
-        `subscription { jobCreated { id } }`,
-      );
+      const a = await subscribe(h.api.url, `subscription { jobCreated { id } }`);
+      const b = await subscribe(second.url, `subscription { jobCreated { id } }`);
       try {
-        await until(
-          "both subscribed",
-          () =>
-            h.api.live.subscriptionCount === 1 &&
-            second.live.subscriptionCount === 1,
-        );
+        await until("both subscribed", () => h.api.live.subscriptionCount === 1 && second.live.subscriptionCount === 1);
         await h.prisma.job.create({
           data: jobRow(3, { createdBlock: 14n, updatedBlock: 14n }),
         });
@@ -251,10 +222,7 @@ describe("subscriptions over SSE", () => {
   });
 
   test("a lost LISTEN connection reconnects and replays the blocks it missed", async () => {
-    const created = await subscribe(
-      h.api.url,
-      `subscription { jobCreated { id } }`,
-    );
+    const created = await subscribe(h.api.url, `subscription { jobCreated { id } }`);
     try {
       await until("subscribed", () => h.api.live.subscriptionCount === 1);
       // Indexed while nobody notified this process (as if the notification was lost).
@@ -266,16 +234,9 @@ describe("subscriptions over SSE", () => {
         `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'joule-api-listen' AND datname = current_database()`,
       );
       assert.equal(killed.rowCount, 1);
-      await until(
-        "disconnect noticed",
-        () => h.api.notify?.connected === false,
-      );
+      await until("disconnect noticed", () => h.api.notify?.connected === false);
       await until("reconnected", () => h.api.notify?.connected === true);
-      assert.equal(
-        (await created.next()).data.jobCreated.id,
-        "4",
-        "resync after reconnecting delivers the missed job",
-      );
+      assert.equal((await created.next()).data.jobCreated.id, "4", "resync after reconnecting delivers the missed job");
       // And notifications flow again.
       await h.prisma.job.create({
         data: jobRow(5, { createdBlock: 21n, updatedBlock: 21n }),
@@ -306,16 +267,18 @@ describe("subscriptions over SSE", () => {
 
 describe("notification payloads", () => {
   test("parseNotice accepts version 1 and rejects anything else", () => {
-    assert.deepEqual(
-      parseNotice(
-        '{"v":1,"chainId":1,"fromBlock":"5","toBlock":"7","reorg":true}',
-      ),
-      { chainId: 1, fromBlock: 5n, toBlock: 7n, reorg: true },
-    );
-    assert.deepEqual(
-      parseNotice('{"v":1,"chainId":1,"fromBlock":5,"toBlock":5}'),
-      { chainId: 1, fromBlock: 5n, toBlock: 5n, reorg: false },
-    );
+    assert.deepEqual(parseNotice('{"v":1,"chainId":1,"fromBlock":"5","toBlock":"7","reorg":true}'), {
+      chainId: 1,
+      fromBlock: 5n,
+      toBlock: 7n,
+      reorg: true,
+    });
+    assert.deepEqual(parseNotice('{"v":1,"chainId":1,"fromBlock":5,"toBlock":5}'), {
+      chainId: 1,
+      fromBlock: 5n,
+      toBlock: 5n,
+      reorg: false,
+    });
     for (const bad of [
       undefined,
       "",

@@ -10,15 +10,7 @@
 import { FixedBuffer, Repeater } from "graphql-yoga";
 import { Job, Payout } from "./entities.ts";
 import type { NotifyListener, NotifyMessage } from "./notify.ts";
-import {
-  findByKeys,
-  findPage,
-  keyOf,
-  type CompileLimits,
-  type Db,
-  type Row,
-  type Where,
-} from "./sql.ts";
+import { findByKeys, findPage, keyOf, type CompileLimits, type Db, type Row, type Where } from "./sql.ts";
 
 const BUFFER = 1_000;
 const PAGE = 500;
@@ -72,10 +64,7 @@ export class LiveUpdates {
   constructor(listener: NotifyListener | null, options: LiveUpdatesOptions) {
     this.#db = options.db;
     this.#options = options;
-    if (listener)
-      this.#unsubscribe = listener.subscribe((message) =>
-        this.#enqueue(message),
-      );
+    if (listener) this.#unsubscribe = listener.subscribe((message) => this.#enqueue(message));
   }
 
   /** Resolves once every notification received so far has been processed (for tests and shutdown). */
@@ -115,10 +104,7 @@ export class LiveUpdates {
   }
 
   /** Each credit to `account`'s market balance from now on, optionally only some kinds. */
-  payouts(
-    account: string,
-    kinds: readonly string[] | null,
-  ): AsyncIterableIterator<Row> {
+  payouts(account: string, kinds: readonly string[] | null): AsyncIterableIterator<Row> {
     return this.#stream<PayoutWatcher>(this.#payouts, (push, fail) => ({
       account,
       kinds: kinds && kinds.length > 0 ? new Set(kinds) : null,
@@ -171,9 +157,7 @@ export class LiveUpdates {
   }
 
   #enqueue(message: NotifyMessage): void {
-    this.#queue = this.#queue
-      .then(() => this.#process(message))
-      .catch((error) => this.#options.onError?.(error));
+    this.#queue = this.#queue.then(() => this.#process(message)).catch((error) => this.#options.onError?.(error));
   }
 
   async #process(message: NotifyMessage): Promise<void> {
@@ -227,9 +211,7 @@ export class LiveUpdates {
     const where: Where = {
       createdBlock: { gte: Number(from), lte: Number(to) },
     };
-    for await (const row of this.#scan(Job, where, [
-      { field: "id", direction: "ASC" },
-    ])) {
+    for await (const row of this.#scan(Job, where, [{ field: "id", direction: "ASC" }])) {
       for (const w of this.#newJobs) deliverOnce(w, keyOf(Job, row), row);
     }
   }
@@ -261,13 +243,7 @@ export class LiveUpdates {
   ): AsyncGenerator<Row> {
     let after: string | null = null;
     for (;;) {
-      const page = await findPage(
-        this.#db,
-        spec,
-        { where, orderBy, first: PAGE, after },
-        undefined,
-        INTERNAL_LIMITS,
-      );
+      const page = await findPage(this.#db, spec, { where, orderBy, first: PAGE, after }, undefined, INTERNAL_LIMITS);
       yield* page.rows;
       if (!page.hasNextPage) return;
       after = page.cursors[page.cursors.length - 1]!;
@@ -275,11 +251,7 @@ export class LiveUpdates {
   }
 }
 
-function deliverOnce(
-  w: { seen: Set<string>; push: (row: Row) => void },
-  id: string,
-  row: Row,
-): void {
+function deliverOnce(w: { seen: Set<string>; push: (row: Row) => void }, id: string, row: Row): void {
   if (w.seen.has(id)) return;
   w.seen.add(id);
   if (w.seen.size > SEEN_LIMIT) w.seen.delete(w.seen.values().next().value!);

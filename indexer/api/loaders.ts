@@ -67,58 +67,32 @@ export class Loaders {
   }
 
   /** The first row of `spec` whose `field` equals `value` (for to-one relations on unique fields). */
-  async one(
-    spec: EntitySpec,
-    field: string,
-    value: string,
-  ): Promise<Row | null> {
+  async one(spec: EntitySpec, field: string, value: string): Promise<Row | null> {
     const rows = await this.many(spec, field, value);
     return rows[0] ?? null;
   }
 
   /** All rows of `spec` whose `field` equals `value`, in the entity's default order (for small, bounded relations). */
   many(spec: EntitySpec, field: string, value: string): Promise<Row[]> {
-    return this.#get<string, Row[]>(
-      `many:${spec.name}.${field}`,
-      async (values) => {
-        const groups = await findByField(this.#db, spec, field, values);
-        return values.map((v) => groups.get(v) ?? []);
-      },
-    ).load(value);
+    return this.#get<string, Row[]>(`many:${spec.name}.${field}`, async (values) => {
+      const groups = await findByField(this.#db, spec, field, values);
+      return values.map((v) => groups.get(v) ?? []);
+    }).load(value);
   }
 
   /** One page of children per parent; parents asking with the same arguments share one statement. */
-  page(
-    spec: EntitySpec,
-    fkField: string,
-    parentKey: string,
-    args: ListArgs,
-  ): Promise<Page> {
-    const signature = JSON.stringify([
-      args.where ?? null,
-      args.orderBy ?? null,
-      args.first,
-      args.after ?? null,
-    ]);
-    return this.#get<string, Page>(
-      `page:${spec.name}.${fkField}:${signature}`,
-      (parents) =>
-        findPagesByParent(this.#db, spec, fkField, parents, args, this.#limits),
+  page(spec: EntitySpec, fkField: string, parentKey: string, args: ListArgs): Promise<Page> {
+    const signature = JSON.stringify([args.where ?? null, args.orderBy ?? null, args.first, args.after ?? null]);
+    return this.#get<string, Page>(`page:${spec.name}.${fkField}:${signature}`, (parents) =>
+      findPagesByParent(this.#db, spec, fkField, parents, args, this.#limits),
     ).load(parentKey);
   }
 
   /** Number of children per parent matching `where`. */
-  count(
-    spec: EntitySpec,
-    fkField: string,
-    parentKey: string,
-    where: Where | null | undefined,
-  ): Promise<number> {
+  count(spec: EntitySpec, fkField: string, parentKey: string, where: Where | null | undefined): Promise<number> {
     const signature = JSON.stringify(where ?? null);
-    return this.#get<string, number>(
-      `count:${spec.name}.${fkField}:${signature}`,
-      (parents) =>
-        countByParent(this.#db, spec, fkField, parents, where, this.#limits),
+    return this.#get<string, number>(`count:${spec.name}.${fkField}:${signature}`, (parents) =>
+      countByParent(this.#db, spec, fkField, parents, where, this.#limits),
     ).load(parentKey);
   }
 }

@@ -12,9 +12,7 @@ import type { ApiLogger } from "./server.ts";
 const log =
   (level: string, stream: NodeJS.WriteStream) =>
   (message: string, fields: Record<string, unknown> = {}) =>
-    stream.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`,
-    );
+    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
 const logger: ApiLogger = {
   info: log("info", process.stdout),
   warn: log("warn", process.stderr),

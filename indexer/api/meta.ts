@@ -77,16 +77,13 @@ export async function readMeta(
     };
   }
   const indexed = BigInt(row.blockNumber);
-  const head =
-    row.headBlockNumber === null ? null : BigInt(row.headBlockNumber);
+  const head = row.headBlockNumber === null ? null : BigInt(row.headBlockNumber);
   const lag = head === null ? null : head > indexed ? head - indexed : 0n;
-  const headUpdatedAt =
-    row.headUpdatedAt === null ? null : Number(row.headUpdatedAt);
+  const headUpdatedAt = row.headUpdatedAt === null ? null : Number(row.headUpdatedAt);
   const nowSeconds = Math.floor((options.now ?? Date.now)() / 1000);
   let notSyncedReason: string | null = null;
   if (lag === null) notSyncedReason = "chain head unknown";
-  else if (lag > BigInt(options.maxLag))
-    notSyncedReason = `lagging ${lag} blocks (limit ${options.maxLag})`;
+  else if (lag > BigInt(options.maxLag)) notSyncedReason = `lagging ${lag} blocks (limit ${options.maxLag})`;
   else if (
     options.maxHeadAgeSeconds &&
     headUpdatedAt !== null &&
@@ -100,11 +97,9 @@ export async function readMeta(
     block: {
       number: indexed,
       hash: row.blockHash,
-      timestamp:
-        row.blockTimestamp === null ? null : Number(row.blockTimestamp),
+      timestamp: row.blockTimestamp === null ? null : Number(row.blockTimestamp),
     },
-    safeBlock:
-      row.safeBlockNumber === null ? null : BigInt(row.safeBlockNumber),
+    safeBlock: row.safeBlockNumber === null ? null : BigInt(row.safeBlockNumber),
     headBlock: head,
     lagBlocks: lag,
     updatedAt: row.updatedAt === null ? null : Number(row.updatedAt),

@@ -57,21 +57,13 @@ export function parseNotice(payload: string | undefined): BatchNotice | null {
         : null;
   const fromBlock = block(v.fromBlock);
   const toBlock = block(v.toBlock);
-  if (
-    v.v !== 1 ||
-    typeof v.chainId !== "number" ||
-    fromBlock === null ||
-    toBlock === null ||
-    fromBlock > toBlock
-  )
+  if (v.v !== 1 || typeof v.chainId !== "number" || fromBlock === null || toBlock === null || fromBlock > toBlock)
     return null;
   return { chainId: v.chainId, fromBlock, toBlock, reorg: v.reorg === true };
 }
 
 export class NotifyListener {
-  readonly #options: Required<
-    Omit<NotifyListenerOptions, "onError" | "onConnectionChange">
-  > &
+  readonly #options: Required<Omit<NotifyListenerOptions, "onError" | "onConnectionChange">> &
     Pick<NotifyListenerOptions, "onError" | "onConnectionChange">;
   readonly #subscribers = new Set<(message: NotifyMessage) => void>();
   #client: pg.Client | null = null;
@@ -135,9 +127,7 @@ export class NotifyListener {
       const batch = parseNotice(msg.payload);
       if (batch === null) {
         this.#options.onError?.(
-          new Error(
-            `ignored malformed ${msg.channel} payload: ${String(msg.payload).slice(0, 200)}`,
-          ),
+          new Error(`ignored malformed ${msg.channel} payload: ${String(msg.payload).slice(0, 200)}`),
         );
         return;
       }
@@ -189,11 +179,7 @@ export class NotifyListener {
     if (this.#healthTimer) clearInterval(this.#healthTimer);
     this.#healthTimer = setInterval(() => {
       const timeout = setTimeout(
-        () =>
-          this.#lost(
-            client,
-            new Error("LISTEN connection health check timed out"),
-          ),
+        () => this.#lost(client, new Error("LISTEN connection health check timed out")),
         10_000,
       );
       timeout.unref();

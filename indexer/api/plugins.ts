@@ -26,10 +26,7 @@ import {
   type GraphQLSchema,
   type ValidationContext,
 } from "graphql";
-import {
-  getComplexity,
-  type ComplexityEstimator,
-} from "graphql-query-complexity";
+import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
 import { mapAsyncIterator, type Plugin } from "graphql-yoga";
 import { ErrorCode, apiError } from "./errors.ts";
 import type { IndexerMetrics } from "../metrics.ts";
@@ -70,19 +67,13 @@ export function estimateCost(
   limits: LimitOptions,
 ): CostReport {
   const pageSizeErrors: GraphQLError[] = [];
-  const estimator: ComplexityEstimator = ({
-    type,
-    field,
-    args,
-    childComplexity,
-  }) => {
+  const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
     // Introspection reads the in-memory schema, never the database.
     if (type.name.startsWith("__") || field.name.startsWith("__")) return 0;
     const named = getNamedType(field.type);
     const fixed = limits.fieldCosts[`${type.name}.${field.name}`] ?? 0;
     if (field.args.some((a) => a.name === "first")) {
-      const first =
-        typeof args.first === "number" ? args.first : limits.defaultPageSize;
+      const first = typeof args.first === "number" ? args.first : limits.defaultPageSize;
       if (first > limits.maxPageSize) {
         pageSizeErrors.push(
           apiError(
@@ -99,8 +90,7 @@ export function estimateCost(
       return fixed + 1 + Math.max(0, first) * (1 + childComplexity);
     }
     // Inside a connection, edges/nodes are the page itself: already multiplied by `first`.
-    if (type.name.endsWith("Connection") || type.name.endsWith("Edge"))
-      return fixed + childComplexity;
+    if (type.name.endsWith("Connection") || type.name.endsWith("Edge")) return fixed + childComplexity;
     if (isListType(getNullableType(field.type)) && isObjectType(named))
       return fixed + limits.listEstimate * (1 + childComplexity);
     if (isObjectType(named)) return fixed + 1 + childComplexity;
@@ -126,32 +116,17 @@ export function useLimits(limits: LimitOptions): Plugin {
   ): ExecutionResult | null => {
     let report: CostReport;
     try {
-      report = estimateCost(
-        schema,
-        document,
-        variables,
-        operationName ?? undefined,
-        limits,
-      );
+      report = estimateCost(schema, document, variables, operationName ?? undefined, limits);
     } catch (error) {
-      if (
-        error instanceof GraphQLError &&
-        error.message.includes("maximum allowed number of nodes")
-      ) {
+      if (error instanceof GraphQLError && error.message.includes("maximum allowed number of nodes")) {
         return {
-          errors: [
-            apiError(
-              ErrorCode.QUERY_TOO_COMPLEX,
-              "Query has too many fields to analyse",
-            ),
-          ],
+          errors: [apiError(ErrorCode.QUERY_TOO_COMPLEX, "Query has too many fields to analyse")],
         };
       }
       // Invalid variables: execution reports them with the exact reason.
       return null;
     }
-    if (report.pageSizeErrors.length > 0)
-      return { errors: report.pageSizeErrors };
+    if (report.pageSizeErrors.length > 0) return { errors: report.pageSizeErrors };
     if (report.cost > limits.maxCost) {
       return {
         errors: [
@@ -171,25 +146,16 @@ export function useLimits(limits: LimitOptions): Plugin {
 
   return {
     onParams({ params, setResult }) {
-      if (
-        params.variables &&
-        jsonDepthExceeds(params.variables, MAX_VARIABLE_NESTING)
-      ) {
+      if (params.variables && jsonDepthExceeds(params.variables, MAX_VARIABLE_NESTING)) {
         // graphql-js coerces input values recursively: refuse absurd nesting before it overflows the stack.
         setResult({
           errors: [
-            apiError(
-              ErrorCode.BAD_USER_INPUT,
-              `Variables are nested deeper than ${MAX_VARIABLE_NESTING} levels`,
-            ),
+            apiError(ErrorCode.BAD_USER_INPUT, `Variables are nested deeper than ${MAX_VARIABLE_NESTING} levels`),
           ],
         });
         return;
       }
-      if (
-        typeof params.query === "string" &&
-        params.query.length > limits.maxQueryLength
-      ) {
+      if (typeof params.query === "string" && params.query.length > limits.maxQueryLength) {
         setResult({
           errors: [
             apiError(
@@ -227,21 +193,11 @@ export function useLimits(limits: LimitOptions): Plugin {
       );
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const result = check(
-        args.schema,
-        args.document,
-        args.variableValues ?? undefined,
-        args.operationName,
-      );
+      const result = check(args.schema, args.document, args.variableValues ?? undefined, args.operationName);
       if (result) setResultAndStopExecution(result);
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const result = check(
-        args.schema,
-        args.document,
-        args.variableValues ?? undefined,
-        args.operationName,
-      );
+      const result = check(args.schema, args.document, args.variableValues ?? undefined, args.operationName);
       if (result) setResultAndStopExecution(result);
     },
   };
@@ -257,8 +213,7 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== "object") continue;
     if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v))
-      stack.push([child, depth + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
   }
   return false;
 }
@@ -268,10 +223,7 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
  * errors by code and times operations.
  */
 export function useObservability(metrics: IndexerMetrics): Plugin {
-  const started = new WeakMap<
-    Request,
-    { end: (labels: Record<string, string>) => void; operation: string }
-  >();
+  const started = new WeakMap<Request, { end: (labels: Record<string, string>) => void; operation: string }>();
   const normalize = (result: ExecutionResult): ExecutionResult => {
     if (!result.errors || result.errors.length === 0) return result;
     let changed = false;
@@ -280,9 +232,7 @@ export function useObservability(metrics: IndexerMetrics): Plugin {
       if (typeof code === "string") return error;
       changed = true;
       // Without a path the error is about the request itself (e.g. a variable of the wrong type).
-      const newCode = error.path
-        ? "INTERNAL_SERVER_ERROR"
-        : ErrorCode.BAD_USER_INPUT;
+      const newCode = error.path ? "INTERNAL_SERVER_ERROR" : ErrorCode.BAD_USER_INPUT;
       return new GraphQLError(error.message, {
         ...(error.nodes ? { nodes: error.nodes } : {}),
         ...(error.source ? { source: error.source } : {}),
@@ -309,10 +259,7 @@ export function useObservability(metrics: IndexerMetrics): Plugin {
     },
     onExecute({ args }) {
       const entry = findEntry(started, args.contextValue);
-      if (entry)
-        entry.operation =
-          getOperationAST(args.document, args.operationName)?.operation ??
-          "unknown";
+      if (entry) entry.operation = getOperationAST(args.document, args.operationName)?.operation ?? "unknown";
     },
     onSubscribe({ args }) {
       const entry = findEntry(started, args.contextValue);
@@ -328,14 +275,11 @@ export function useObservability(metrics: IndexerMetrics): Plugin {
         // mapAsyncIterator forwards return() at once (an async generator would wait for the
         // pending next(), so a disconnected client's subscription would never end).
         setResult(
-          mapAsyncIterator(
-            result[Symbol.asyncIterator](),
-            (item: ExecutionResult) => {
-              const normalized = normalize(item);
-              count(normalized);
-              return normalized;
-            },
-          ),
+          mapAsyncIterator(result[Symbol.asyncIterator](), (item: ExecutionResult) => {
+            const normalized = normalize(item);
+            count(normalized);
+            return normalized;
+          }),
         );
         return;
       }
@@ -353,10 +297,7 @@ export function useObservability(metrics: IndexerMetrics): Plugin {
   };
 }
 
-function findEntry<T>(
-  map: WeakMap<Request, T>,
-  context: unknown,
-): T | undefined {
+function findEntry<T>(map: WeakMap<Request, T>, context: unknown): T | undefined {
   const request = (context as { request?: Request } | undefined)?.request;
   return request ? map.get(request) : undefined;
 }

@@ -11,9 +11,7 @@ import { format } from "prettier";
 import { DEFAULT_LIMITS } from "./plugins.ts";
 import { buildSchema } from "./schema.ts";
 
-export const SCHEMA_FILE = fileURLToPath(
-  new URL("./schema.graphql", import.meta.url),
-);
+export const SCHEMA_FILE = fileURLToPath(new URL("./schema.graphql", import.meta.url));
 
 /** The SDL as committed: printed by graphql-js, formatted by Prettier (so `prettier --check .` passes). */
 export async function printApiSchema(): Promise<string> {

@@ -3,25 +3,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { getAddress } from "viem";
-import {
-  TOKEN,
-  addr,
-  hash,
-  jobRow,
-  position,
-  providerRow,
-  startHarness,
-  type Harness,
-} from "./test-helpers.ts";
+import { TOKEN, addr, hash, jobRow, position, providerRow, startHarness, type Harness } from "./test-helpers.ts";
 
 const UINT256_MAX = (2n ** 256n - 1n).toString();
-const STATUSES = [
-  "OPEN",
-  "ASSIGNED",
-  "COMPLETED",
-  "FAILED",
-  "CANCELLED",
-] as const;
+const STATUSES = ["OPEN", "ASSIGNED", "COMPLETED", "FAILED", "CANCELLED"] as const;
 
 /** The seeded jobs, as the tests expect to read them back. */
 interface SeedJob {
@@ -34,15 +19,13 @@ interface SeedJob {
 const jobs: SeedJob[] = [];
 for (let id = 1; id <= 25; id++) {
   const status = STATUSES[id % STATUSES.length]!;
-  const provider =
-    status === "OPEN" || status === "CANCELLED" ? null : addr(1 + (id % 3));
+  const provider = status === "OPEN" || status === "CANCELLED" ? null : addr(1 + (id % 3));
   jobs.push({
     id,
     status,
     provider,
     // Id 13 carries the largest uint256 to prove values are never squeezed through a double.
-    maxPricePerUnit:
-      id === 13 ? 2n ** 256n - 1n : 1000n + BigInt((id * 37) % 11) * 10n,
+    maxPricePerUnit: id === 13 ? 2n ** 256n - 1n : 1000n + BigInt((id * 37) % 11) * 10n,
     pricePerUnit: provider ? 100n + BigInt((id * 7) % 5) : null,
   });
 }
@@ -101,23 +84,16 @@ after(async () => {
 });
 
 const ids = (nodes: Array<{ id: string }>) => nodes.map((n) => Number(n.id));
-const sortedIds = (list: SeedJob[]) =>
-  list.map((j) => j.id).sort((a, b) => a - b);
+const sortedIds = (list: SeedJob[]) => list.map((j) => j.id).sort((a, b) => a - b);
 
 describe("filters", () => {
   test("equality on an enum", async () => {
-    const r = await h.gql(
-      `{ jobs(where: { status: { eq: ASSIGNED } }) { totalCount nodes { id status } } }`,
-    );
+    const r = await h.gql(`{ jobs(where: { status: { eq: ASSIGNED } }) { totalCount nodes { id status } } }`);
     assert.equal(r.errors, undefined);
     const expected = sortedIds(jobs.filter((j) => j.status === "ASSIGNED"));
     assert.deepEqual(ids(r.data.jobs.nodes), expected);
     assert.equal(r.data.jobs.totalCount, expected.length);
-    assert.ok(
-      r.data.jobs.nodes.every(
-        (n: { status: string }) => n.status === "ASSIGNED",
-      ),
-    );
+    assert.ok(r.data.jobs.nodes.every((n: { status: string }) => n.status === "ASSIGNED"));
   });
 
   test("ranges on uint256 columns compare as integers, not strings", async () => {
@@ -125,11 +101,7 @@ describe("filters", () => {
     const r = await h.gql(
       `{ jobs(where: { maxPricePerUnit: { gte: "1050", lt: "1090" } }, first: 100) { nodes { id maxPricePerUnit } } }`,
     );
-    const expected = sortedIds(
-      jobs.filter(
-        (j) => j.maxPricePerUnit >= 1050n && j.maxPricePerUnit < 1090n,
-      ),
-    );
+    const expected = sortedIds(jobs.filter((j) => j.maxPricePerUnit >= 1050n && j.maxPricePerUnit < 1090n));
     assert.ok(expected.length > 0);
     assert.deepEqual(ids(r.data.jobs.nodes), expected);
   });
@@ -139,9 +111,7 @@ describe("filters", () => {
       `query($v: BigInt!) { jobs(where: { maxPricePerUnit: { eq: $v } }) { nodes { id maxPricePerUnit } } }`,
       { v: UINT256_MAX },
     );
-    assert.deepEqual(r.data.jobs.nodes, [
-      { id: "13", maxPricePerUnit: UINT256_MAX },
-    ]);
+    assert.deepEqual(r.data.jobs.nodes, [{ id: "13", maxPricePerUnit: UINT256_MAX }]);
   });
 
   test("in, notIn and isNull", async () => {
@@ -162,18 +132,10 @@ describe("filters", () => {
     assert.equal(r.data.d.totalCount, unassigned);
     // "Not addr(2)" includes jobs without a provider.
     const notTwo = jobs.filter((j) => j.provider !== addr(2)).length;
-    assert.ok(
-      notTwo >
-        jobs.filter((j) => j.provider !== null && j.provider !== addr(2))
-          .length,
-    );
+    assert.ok(notTwo > jobs.filter((j) => j.provider !== null && j.provider !== addr(2)).length);
     assert.equal(r.data.e.totalCount, notTwo);
     assert.equal(r.data.f.totalCount, notTwo);
-    assert.equal(
-      r.data.g.totalCount,
-      jobs.filter((j) => j.provider !== addr(2) && j.provider !== addr(3))
-        .length,
-    );
+    assert.equal(r.data.g.totalCount, jobs.filter((j) => j.provider !== addr(2) && j.provider !== addr(3)).length);
   });
 
   test("AND, OR and NOT combine", async () => {
@@ -182,11 +144,7 @@ describe("filters", () => {
       NOT: { id: { eq: "24" } }
     }) { totalCount nodes { id } } }`);
     const expected = sortedIds(
-      jobs.filter(
-        (j) =>
-          (j.status === "FAILED" || (j.status === "COMPLETED" && j.id > 10)) &&
-          j.id !== 24,
-      ),
+      jobs.filter((j) => (j.status === "FAILED" || (j.status === "COMPLETED" && j.id > 10)) && j.id !== 24),
     );
     assert.deepEqual(ids(r.data.jobs.nodes), expected);
     assert.equal(r.data.jobs.totalCount, expected.length);
@@ -206,15 +164,8 @@ describe("filters", () => {
       { a: lower.toUpperCase().replace("0X", "0x"), b: checksummed },
     );
     assert.equal(r.errors, undefined);
-    assert.equal(
-      r.data.upper.totalCount,
-      jobs.filter((j) => j.provider === lower).length,
-    );
-    assert.equal(
-      r.data.p.address,
-      checksummed,
-      "addresses are returned EIP-55 checksummed",
-    );
+    assert.equal(r.data.upper.totalCount, jobs.filter((j) => j.provider === lower).length);
+    assert.equal(r.data.p.address, checksummed, "addresses are returned EIP-55 checksummed");
   });
 });
 
@@ -224,24 +175,12 @@ describe("ordering and pagination", () => {
       `{ jobs(first: 100, orderBy: [{ field: status, direction: ASC }, { field: maxPricePerUnit, direction: DESC }]) { nodes { id } } }`,
     );
     // PostgreSQL orders enums by declaration order.
-    const rank = (s: string) =>
-      [
-        "OPEN",
-        "ASSIGNED",
-        "COMPLETED",
-        "CANCELLED",
-        "EXPIRED",
-        "FAILED",
-      ].indexOf(s);
+    const rank = (s: string) => ["OPEN", "ASSIGNED", "COMPLETED", "CANCELLED", "EXPIRED", "FAILED"].indexOf(s);
     const expected = [...jobs]
       .sort(
         (a, b) =>
           rank(a.status) - rank(b.status) ||
-          (a.maxPricePerUnit < b.maxPricePerUnit
-            ? 1
-            : a.maxPricePerUnit > b.maxPricePerUnit
-              ? -1
-              : 0) ||
+          (a.maxPricePerUnit < b.maxPricePerUnit ? 1 : a.maxPricePerUnit > b.maxPricePerUnit ? -1 : 0) ||
           b.id - a.id,
       )
       .map((j) => j.id);
@@ -251,16 +190,10 @@ describe("ordering and pagination", () => {
   test("every page of a filtered list, exact totals, no row twice or missed", async () => {
     const query = `query($after: String) { jobs(first: 4, after: $after, where: { status: { in: [ASSIGNED, COMPLETED, FAILED] } }, orderBy: [{ field: maxPricePerUnit, direction: DESC }]) {
       totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id } } } }`;
-    const matching = jobs.filter((j) =>
-      ["ASSIGNED", "COMPLETED", "FAILED"].includes(j.status),
-    );
+    const matching = jobs.filter((j) => ["ASSIGNED", "COMPLETED", "FAILED"].includes(j.status));
     const expected = [...matching]
       .sort((a, b) =>
-        a.maxPricePerUnit < b.maxPricePerUnit
-          ? 1
-          : a.maxPricePerUnit > b.maxPricePerUnit
-            ? -1
-            : b.id - a.id,
+        a.maxPricePerUnit < b.maxPricePerUnit ? 1 : a.maxPricePerUnit > b.maxPricePerUnit ? -1 : b.id - a.id,
       )
       .map((j) => j.id);
     const seen: number[] = [];
@@ -272,15 +205,9 @@ describe("ordering and pagination", () => {
       const conn = r.data.jobs;
       assert.equal(conn.totalCount, matching.length);
       assert.equal(conn.pageInfo.hasPreviousPage, cursor !== null);
-      seen.push(
-        ...conn.edges.map((e: { node: { id: string } }) => Number(e.node.id)),
-      );
+      seen.push(...conn.edges.map((e: { node: { id: string } }) => Number(e.node.id)));
       pages++;
-      if (conn.edges.length > 0)
-        assert.equal(
-          conn.pageInfo.endCursor,
-          conn.edges[conn.edges.length - 1].cursor,
-        );
+      if (conn.edges.length > 0) assert.equal(conn.pageInfo.endCursor, conn.edges[conn.edges.length - 1].cursor);
       if (!conn.pageInfo.hasNextPage) break;
       cursor = conn.pageInfo.endCursor;
     }
@@ -307,12 +234,10 @@ describe("ordering and pagination", () => {
         .sort((a, b) => {
           const x = key(a);
           const y = key(b);
-          if (x === null && y === null)
-            return direction === "ASC" ? a.id - b.id : b.id - a.id;
+          if (x === null && y === null) return direction === "ASC" ? a.id - b.id : b.id - a.id;
           if (x === null) return direction === "ASC" ? 1 : -1;
           if (y === null) return direction === "ASC" ? -1 : 1;
-          if (x !== y)
-            return direction === "ASC" ? (x < y ? -1 : 1) : x < y ? 1 : -1;
+          if (x !== y) return direction === "ASC" ? (x < y ? -1 : 1) : x < y ? 1 : -1;
           return direction === "ASC" ? a.id - b.id : b.id - a.id;
         })
         .map((j) => j.id);
@@ -321,9 +246,7 @@ describe("ordering and pagination", () => {
   });
 
   test("first: 0 returns no rows but the total", async () => {
-    const r = await h.gql(
-      `{ jobs(first: 0) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`,
-    );
+    const r = await h.gql(`{ jobs(first: 0) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }`);
     assert.deepEqual(r.data.jobs, {
       totalCount: 25,
       nodes: [],
@@ -340,9 +263,7 @@ describe("ordering and pagination", () => {
     );
     assert.equal(wrongOrder.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
     assert.match(wrongOrder.errors![0]!.message, /different orderBy/);
-    const garbage = await h.gql(
-      `{ jobs(after: "not-a-cursor") { nodes { id } } }`,
-    );
+    const garbage = await h.gql(`{ jobs(after: "not-a-cursor") { nodes { id } } }`);
     assert.equal(garbage.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
   });
 });
@@ -409,9 +330,7 @@ describe("single-row queries", () => {
 
   test("aliases of the same single query are batched into one statement", async () => {
     h.queries.length = 0;
-    const r = await h.gql(
-      `{ a: job(id: "1") { id } b: job(id: "2") { id } c: job(id: "3") { id } }`,
-    );
+    const r = await h.gql(`{ a: job(id: "1") { id } b: job(id: "2") { id } c: job(id: "3") { id } }`);
     assert.deepEqual([r.data.a.id, r.data.b.id, r.data.c.id], ["1", "2", "3"]);
     assert.equal(h.queries.length, 1);
   });
@@ -446,11 +365,7 @@ describe("relations", () => {
       `{ providers(where: { address: { in: ["${addr(1)}", "${addr(2)}", "${addr(3)}"] } }) { nodes { address jobs(first: 2, orderBy: [{ field: id, direction: DESC }]) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } } } }`,
     );
     assert.equal(r.errors, undefined);
-    assert.equal(
-      h.queries.length,
-      3,
-      "providers + one LATERAL page query + one grouped count",
-    );
+    assert.equal(h.queries.length, 3, "providers + one LATERAL page query + one grouped count");
     for (const p of r.data.providers.nodes) {
       const own = jobs
         .filter((j) => j.provider === p.address)
@@ -513,12 +428,7 @@ describe("relations", () => {
     assert.equal(r.errors, undefined);
     assert.equal(r.data.payouts.totalCount, 2);
     assert.deepEqual(
-      r.data.payouts.nodes.map((p: any) => [
-        p.amount,
-        p.blockNumber,
-        p.milestone,
-        p.job.id,
-      ]),
+      r.data.payouts.nodes.map((p: any) => [p.amount, p.blockNumber, p.milestone, p.job.id]),
       [
         ["1980", 301, 1, "1"],
         ["990", 300, 0, "1"],

@@ -21,17 +21,11 @@ const INTEGER = /^-?\d+$/;
 export function parseBigIntString(value: unknown, scalar = "BigInt"): string {
   let text: string;
   if (typeof value === "bigint") text = value.toString();
-  else if (typeof value === "number" && Number.isSafeInteger(value))
-    text = String(value);
+  else if (typeof value === "number" && Number.isSafeInteger(value)) text = String(value);
   else if (typeof value === "string") text = value.trim();
-  else
-    throw badInput(
-      `${scalar} must be an integer as a decimal string, got ${describe(value)}`,
-    );
+  else throw badInput(`${scalar} must be an integer as a decimal string, got ${describe(value)}`);
   if (!INTEGER.test(text) || text.replace("-", "").length > MAX_BIGINT_DIGITS) {
-    throw badInput(
-      `${scalar} must be an integer as a decimal string, got ${describe(value)}`,
-    );
+    throw badInput(`${scalar} must be an integer as a decimal string, got ${describe(value)}`);
   }
   return BigInt(text).toString();
 }
@@ -39,15 +33,9 @@ export function parseBigIntString(value: unknown, scalar = "BigInt"): string {
 /** Serializes DB values (bigint, string, Prisma Decimal, number) as a decimal string. */
 function serializeBigInt(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
-  if (typeof value === "number" && Number.isSafeInteger(value))
-    return String(value);
+  if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
   if (typeof value === "string" && INTEGER.test(value)) return value;
-  if (
-    value !== null &&
-    typeof value === "object" &&
-    "toFixed" in value &&
-    typeof value.toFixed === "function"
-  ) {
+  if (value !== null && typeof value === "object" && "toFixed" in value && typeof value.toFixed === "function") {
     // Prisma.Decimal: toFixed() prints every digit without exponent notation.
     const text = String(value.toFixed());
     if (INTEGER.test(text)) return text;
@@ -61,11 +49,8 @@ export const BigIntScalar = new GraphQLScalarType({
   serialize: serializeBigInt,
   parseValue: (value) => parseBigIntString(value),
   parseLiteral(ast: ValueNode) {
-    if (ast.kind === Kind.STRING || ast.kind === Kind.INT)
-      return parseBigIntString(ast.value);
-    throw badInput(
-      `BigInt must be a string of digits or an integer literal, got ${ast.kind}`,
-    );
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return parseBigIntString(ast.value);
+    throw badInput(`BigInt must be a string of digits or an integer literal, got ${ast.kind}`);
   },
 });
 
@@ -73,12 +58,9 @@ export function parseLong(value: unknown): number {
   let n: number | undefined;
   if (typeof value === "number") n = value;
   else if (typeof value === "bigint") n = Number(value);
-  else if (typeof value === "string" && INTEGER.test(value.trim()))
-    n = Number(value.trim());
+  else if (typeof value === "string" && INTEGER.test(value.trim())) n = Number(value.trim());
   if (n === undefined || !Number.isSafeInteger(n))
-    throw badInput(
-      `Long must be an integer with |n| ≤ 2^53−1, got ${describe(value)}`,
-    );
+    throw badInput(`Long must be an integer with |n| ≤ 2^53−1, got ${describe(value)}`);
   return n;
 }
 
@@ -87,18 +69,14 @@ export const LongScalar = new GraphQLScalarType({
   description:
     "An integer that a JSON number holds exactly (|n| ≤ 2^53−1): block numbers, unix timestamps, uint32/uint40 values.",
   serialize(value) {
-    const n =
-      typeof value === "string" || typeof value === "bigint"
-        ? Number(value)
-        : value;
+    const n = typeof value === "string" || typeof value === "bigint" ? Number(value) : value;
     if (typeof n !== "number" || !Number.isSafeInteger(n))
       throw new TypeError(`Long cannot serialize ${describe(value)}`);
     return n;
   },
   parseValue: parseLong,
   parseLiteral(ast) {
-    if (ast.kind === Kind.INT || ast.kind === Kind.STRING)
-      return parseLong(ast.value);
+    if (ast.kind === Kind.INT || ast.kind === Kind.STRING) return parseLong(ast.value);
     throw badInput(`Long must be an integer literal, got ${ast.kind}`);
   },
 });
@@ -106,15 +84,10 @@ export const LongScalar = new GraphQLScalarType({
 /** Lowercase 0x-address, or BAD_USER_INPUT. */
 export function parseAddress(value: unknown): string {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
-    throw badInput(
-      `Address must be 0x followed by 40 hex digits, got ${describe(value)}`,
-    );
+    throw badInput(`Address must be 0x followed by 40 hex digits, got ${describe(value)}`);
   }
-  const mixed =
-    value.slice(2) !== value.slice(2).toLowerCase() &&
-    value.slice(2) !== value.slice(2).toUpperCase();
-  if (mixed && !isAddress(value, { strict: true }))
-    throw badInput(`Address ${value} has an invalid EIP-55 checksum`);
+  const mixed = value.slice(2) !== value.slice(2).toLowerCase() && value.slice(2) !== value.slice(2).toUpperCase();
+  if (mixed && !isAddress(value, { strict: true })) throw badInput(`Address ${value} has an invalid EIP-55 checksum`);
   return value.toLowerCase();
 }
 
@@ -123,8 +96,7 @@ export const AddressScalar = new GraphQLScalarType({
   description:
     "A 20-byte account address; returned EIP-55 checksummed, accepted in any case (mixed case must be a valid checksum).",
   serialize(value) {
-    if (typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value))
-      return getAddress(value.toLowerCase());
+    if (typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value)) return getAddress(value.toLowerCase());
     if (value instanceof Uint8Array && value.length === 20)
       return getAddress(`0x${Buffer.from(value).toString("hex")}`);
     throw new TypeError(`Address cannot serialize ${describe(value)}`);
@@ -138,22 +110,17 @@ export const AddressScalar = new GraphQLScalarType({
 
 export function parseBytes32(value: unknown): string {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value)) {
-    throw badInput(
-      `Bytes32 must be 0x followed by 64 hex digits, got ${describe(value)}`,
-    );
+    throw badInput(`Bytes32 must be 0x followed by 64 hex digits, got ${describe(value)}`);
   }
   return value.toLowerCase();
 }
 
 export const Bytes32Scalar = new GraphQLScalarType({
   name: "Bytes32",
-  description:
-    "32 bytes as 0x followed by 64 lowercase hex digits (hashes, Merkle roots).",
+  description: "32 bytes as 0x followed by 64 lowercase hex digits (hashes, Merkle roots).",
   serialize(value) {
-    if (typeof value === "string" && /^0x[0-9a-fA-F]{64}$/.test(value))
-      return value.toLowerCase();
-    if (value instanceof Uint8Array && value.length === 32)
-      return `0x${Buffer.from(value).toString("hex")}`;
+    if (typeof value === "string" && /^0x[0-9a-fA-F]{64}$/.test(value)) return value.toLowerCase();
+    if (value instanceof Uint8Array && value.length === 32) return `0x${Buffer.from(value).toString("hex")}`;
     throw new TypeError(`Bytes32 cannot serialize ${describe(value)}`);
   },
   parseValue: parseBytes32,
@@ -164,12 +131,10 @@ export const Bytes32Scalar = new GraphQLScalarType({
 });
 
 function describe(value: unknown): string {
-  if (typeof value === "string")
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
   if (typeof value === "bigint") return `${value}n`;
   if (value === null) return "null";
-  if (typeof value === "object")
-    return Array.isArray(value) ? "a list" : "an object";
+  if (typeof value === "object") return Array.isArray(value) ? "a list" : "an object";
   return String(value);
 }
 
@@ -177,10 +142,7 @@ export function parseDate(value: unknown): string {
   if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value))
     throw badInput(`Date must be YYYY-MM-DD, got ${describe(value)}`);
   const parsed = new Date(`${value}T00:00:00Z`);
-  if (
-    Number.isNaN(parsed.getTime()) ||
-    parsed.toISOString().slice(0, 10) !== value
-  )
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value)
     throw badInput(`Date ${value} does not exist`);
   return value;
 }
@@ -189,8 +151,7 @@ export const DateScalar = new GraphQLScalarType({
   name: "Date",
   description: "A UTC calendar day, YYYY-MM-DD.",
   serialize(value) {
-    if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value))
-      return value;
+    if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
     if (value instanceof Date) return value.toISOString().slice(0, 10);
     throw new TypeError(`Date cannot serialize ${describe(value)}`);
   },

@@ -5,27 +5,14 @@
  */
 import type { GraphQLSchema } from "graphql";
 import { createSchema } from "graphql-yoga";
-import {
-  ENTITIES,
-  Payout,
-  Protocol,
-  Provider,
-  enums,
-  singular,
-} from "./entities.ts";
+import { ENTITIES, Payout, Protocol, Provider, enums, singular } from "./entities.ts";
 import * as E from "./entities.ts";
 import { ErrorCode, apiError, badInput } from "./errors.ts";
 import type { LiveUpdates } from "./live.ts";
 import type { Loaders } from "./loaders.ts";
 import type { MetaSnapshot } from "./meta.ts";
 import type { LimitOptions } from "./plugins.ts";
-import {
-  AddressScalar,
-  BigIntScalar,
-  Bytes32Scalar,
-  DateScalar,
-  LongScalar,
-} from "./scalars.ts";
+import { AddressScalar, BigIntScalar, Bytes32Scalar, DateScalar, LongScalar } from "./scalars.ts";
 import {
   countRows,
   findPage,
@@ -40,14 +27,7 @@ import {
   type Row,
   type Where,
 } from "./sql.ts";
-import {
-  energyStats,
-  jobCounts,
-  leaderboard,
-  providerTotals,
-  rewardTotals,
-  type LeaderboardMetric,
-} from "./stats.ts";
+import { energyStats, jobCounts, leaderboard, providerTotals, rewardTotals, type LeaderboardMetric } from "./stats.ts";
 
 export interface ApiContext {
   db: Db;
@@ -92,156 +72,28 @@ const rel = (
 });
 
 export const RELATIONS: readonly Relation[] = [
-  rel(
-    E.Job,
-    "provider",
-    "one",
-    E.Provider,
-    "provider",
-    "address",
-    "The assigned provider.",
-  ),
-  rel(
-    E.Job,
-    "paymentToken",
-    "one",
-    E.Token,
-    "token",
-    "address",
-    "The payment token's volume and allowlist state.",
-  ),
-  rel(
-    E.Job,
-    "verifierSet",
-    "one",
-    E.VerifierSet,
-    "verifier",
-    "address",
-    "The verifier judging the proofs.",
-  ),
-  rel(
-    E.Job,
-    "milestones",
-    "list",
-    E.Milestone,
-    "id",
-    "jobId",
-    "Proven milestones, in order (at most 64).",
-  ),
+  rel(E.Job, "provider", "one", E.Provider, "provider", "address", "The assigned provider."),
+  rel(E.Job, "paymentToken", "one", E.Token, "token", "address", "The payment token's volume and allowlist state."),
+  rel(E.Job, "verifierSet", "one", E.VerifierSet, "verifier", "address", "The verifier judging the proofs."),
+  rel(E.Job, "milestones", "list", E.Milestone, "id", "jobId", "Proven milestones, in order (at most 64)."),
   rel(E.Job, "bids", "connection", E.Bid, "id", "jobId", "Bid history."),
-  rel(
-    E.Job,
-    "settlements",
-    "list",
-    E.Settlement,
-    "id",
-    "jobId",
-    "Verifier judgements, in order.",
-  ),
-  rel(
-    E.Job,
-    "payouts",
-    "list",
-    E.Payout,
-    "id",
-    "jobId",
-    "Balance credits the job caused, in order.",
-  ),
-  rel(
-    E.Job,
-    "refunds",
-    "list",
-    E.Refund,
-    "id",
-    "jobId",
-    "Refunds to the payer, in order.",
-  ),
-  rel(
-    E.Job,
-    "slashes",
-    "list",
-    E.Slash,
-    "id",
-    "jobId",
-    "Collateral slashed over this job.",
-  ),
+  rel(E.Job, "settlements", "list", E.Settlement, "id", "jobId", "Verifier judgements, in order."),
+  rel(E.Job, "payouts", "list", E.Payout, "id", "jobId", "Balance credits the job caused, in order."),
+  rel(E.Job, "refunds", "list", E.Refund, "id", "jobId", "Refunds to the payer, in order."),
+  rel(E.Job, "slashes", "list", E.Slash, "id", "jobId", "Collateral slashed over this job."),
   rel(E.Bid, "job", "one", E.Job, "jobId", "id", "The job bid on."),
-  rel(
-    E.Bid,
-    "provider",
-    "one",
-    E.Provider,
-    "provider",
-    "address",
-    "The bidder.",
-  ),
+  rel(E.Bid, "provider", "one", E.Provider, "provider", "address", "The bidder."),
   rel(E.Milestone, "job", "one", E.Job, "jobId", "id", "The job."),
-  rel(
-    E.Milestone,
-    "provider",
-    "one",
-    E.Provider,
-    "provider",
-    "address",
-    "The prover.",
-  ),
+  rel(E.Milestone, "provider", "one", E.Provider, "provider", "address", "The prover."),
   rel(E.Settlement, "job", "one", E.Job, "jobId", "id", "The job."),
-  rel(
-    E.Settlement,
-    "provider",
-    "one",
-    E.Provider,
-    "provider",
-    "address",
-    "The prover.",
-  ),
-  rel(
-    E.Payout,
-    "job",
-    "one",
-    E.Job,
-    "jobId",
-    "id",
-    "The job that caused the credit, if any.",
-  ),
+  rel(E.Settlement, "provider", "one", E.Provider, "provider", "address", "The prover."),
+  rel(E.Payout, "job", "one", E.Job, "jobId", "id", "The job that caused the credit, if any."),
   rel(E.Refund, "job", "one", E.Job, "jobId", "id", "The job."),
   rel(E.Slash, "job", "one", E.Job, "jobId", "id", "The job."),
-  rel(
-    E.Slash,
-    "provider",
-    "one",
-    E.Provider,
-    "provider",
-    "address",
-    "The slashed provider.",
-  ),
-  rel(
-    E.Provider,
-    "jobs",
-    "connection",
-    E.Job,
-    "address",
-    "provider",
-    "Jobs assigned to the provider.",
-  ),
-  rel(
-    E.Provider,
-    "bids",
-    "connection",
-    E.Bid,
-    "address",
-    "provider",
-    "Bids the provider placed or had accepted.",
-  ),
-  rel(
-    E.Provider,
-    "milestones",
-    "connection",
-    E.Milestone,
-    "address",
-    "provider",
-    "Milestones the provider proved.",
-  ),
+  rel(E.Slash, "provider", "one", E.Provider, "provider", "address", "The slashed provider."),
+  rel(E.Provider, "jobs", "connection", E.Job, "address", "provider", "Jobs assigned to the provider."),
+  rel(E.Provider, "bids", "connection", E.Bid, "address", "provider", "Bids the provider placed or had accepted."),
+  rel(E.Provider, "milestones", "connection", E.Milestone, "address", "provider", "Milestones the provider proved."),
   rel(
     E.Provider,
     "settlements",
@@ -251,15 +103,7 @@ export const RELATIONS: readonly Relation[] = [
     "provider",
     "Judgements of the provider's proofs.",
   ),
-  rel(
-    E.Provider,
-    "payouts",
-    "connection",
-    E.Payout,
-    "address",
-    "account",
-    "Credits to the provider's market balance.",
-  ),
+  rel(E.Provider, "payouts", "connection", E.Payout, "address", "account", "Credits to the provider's market balance."),
   rel(
     E.Provider,
     "withdrawals",
@@ -269,42 +113,10 @@ export const RELATIONS: readonly Relation[] = [
     "account",
     "Withdrawals from the provider's market balance.",
   ),
-  rel(
-    E.Provider,
-    "earnings",
-    "list",
-    E.ProviderEarning,
-    "address",
-    "provider",
-    "Earnings per payment token.",
-  ),
-  rel(
-    E.Provider,
-    "balances",
-    "list",
-    E.Balance,
-    "address",
-    "account",
-    "Market balances per token.",
-  ),
-  rel(
-    E.Provider,
-    "stakeChanges",
-    "connection",
-    E.StakeChange,
-    "address",
-    "provider",
-    "Stake history.",
-  ),
-  rel(
-    E.Provider,
-    "slashes",
-    "connection",
-    E.Slash,
-    "address",
-    "provider",
-    "Slashes.",
-  ),
+  rel(E.Provider, "earnings", "list", E.ProviderEarning, "address", "provider", "Earnings per payment token."),
+  rel(E.Provider, "balances", "list", E.Balance, "address", "account", "Market balances per token."),
+  rel(E.Provider, "stakeChanges", "connection", E.StakeChange, "address", "provider", "Stake history."),
+  rel(E.Provider, "slashes", "connection", E.Slash, "address", "provider", "Slashes."),
   rel(
     E.Provider,
     "epochs",
@@ -314,60 +126,12 @@ export const RELATIONS: readonly Relation[] = [
     "provider",
     "Verified work and claims per reward epoch.",
   ),
-  rel(
-    E.Provider,
-    "rewardClaims",
-    "connection",
-    E.RewardClaim,
-    "address",
-    "provider",
-    "Rewards claimed.",
-  ),
-  rel(
-    E.ProviderEarning,
-    "provider",
-    "one",
-    E.Provider,
-    "provider",
-    "address",
-    "The provider.",
-  ),
-  rel(
-    E.ProviderEarning,
-    "paymentToken",
-    "one",
-    E.Token,
-    "token",
-    "address",
-    "The token.",
-  ),
-  rel(
-    E.StakeChange,
-    "provider",
-    "one",
-    E.Provider,
-    "provider",
-    "address",
-    "The provider.",
-  ),
-  rel(
-    E.VerifierSet,
-    "jobs",
-    "connection",
-    E.Job,
-    "address",
-    "verifier",
-    "Jobs judged by this verifier.",
-  ),
-  rel(
-    E.Token,
-    "jobs",
-    "connection",
-    E.Job,
-    "address",
-    "token",
-    "Jobs paid in this token.",
-  ),
+  rel(E.Provider, "rewardClaims", "connection", E.RewardClaim, "address", "provider", "Rewards claimed."),
+  rel(E.ProviderEarning, "provider", "one", E.Provider, "provider", "address", "The provider."),
+  rel(E.ProviderEarning, "paymentToken", "one", E.Token, "token", "address", "The token."),
+  rel(E.StakeChange, "provider", "one", E.Provider, "provider", "address", "The provider."),
+  rel(E.VerifierSet, "jobs", "connection", E.Job, "address", "verifier", "Jobs judged by this verifier."),
+  rel(E.Token, "jobs", "connection", E.Job, "address", "token", "Jobs paid in this token."),
   rel(
     E.RewardEpoch,
     "providerEpochs",
@@ -377,60 +141,12 @@ export const RELATIONS: readonly Relation[] = [
     "epoch",
     "Each provider's work in the epoch.",
   ),
-  rel(
-    E.RewardEpoch,
-    "rewardClaims",
-    "connection",
-    E.RewardClaim,
-    "epoch",
-    "epoch",
-    "Claims for the epoch.",
-  ),
-  rel(
-    E.ProviderEpoch,
-    "provider",
-    "one",
-    E.Provider,
-    "provider",
-    "address",
-    "The provider.",
-  ),
-  rel(
-    E.ProviderEpoch,
-    "rewardEpoch",
-    "one",
-    E.RewardEpoch,
-    "epoch",
-    "epoch",
-    "The epoch.",
-  ),
-  rel(
-    E.RewardClaim,
-    "provider",
-    "one",
-    E.Provider,
-    "provider",
-    "address",
-    "The provider.",
-  ),
-  rel(
-    E.RewardClaim,
-    "rewardEpoch",
-    "one",
-    E.RewardEpoch,
-    "epoch",
-    "epoch",
-    "The epoch.",
-  ),
-  rel(
-    E.DailyStat,
-    "tokens",
-    "list",
-    E.DailyTokenStat,
-    "day",
-    "day",
-    "Money moved that day, per token.",
-  ),
+  rel(E.RewardEpoch, "rewardClaims", "connection", E.RewardClaim, "epoch", "epoch", "Claims for the epoch."),
+  rel(E.ProviderEpoch, "provider", "one", E.Provider, "provider", "address", "The provider."),
+  rel(E.ProviderEpoch, "rewardEpoch", "one", E.RewardEpoch, "epoch", "epoch", "The epoch."),
+  rel(E.RewardClaim, "provider", "one", E.Provider, "provider", "address", "The provider."),
+  rel(E.RewardClaim, "rewardEpoch", "one", E.RewardEpoch, "epoch", "epoch", "The epoch."),
+  rel(E.DailyStat, "tokens", "list", E.DailyTokenStat, "day", "day", "Money moved that day, per token."),
 ];
 
 /** Entities with an `energy: EnergyStats!` field computed from their units, energyWh and co2eMg. */
@@ -440,50 +156,25 @@ const WITH_ENERGY = new Set(["Job", "Provider", "Milestone", "DailyStat"]);
 
 const doc = (text: string | undefined, indent = "") =>
   text ? `${indent}"""${text.replaceAll('"""', "'''")}"""\n` : "";
-const exposedName = (name: string, field: FieldSpec) =>
-  field.expose === undefined ? name : field.expose;
+const exposedName = (name: string, field: FieldSpec) => (field.expose === undefined ? name : field.expose);
 const gqlType = (field: FieldSpec) => {
-  const t =
-    typeof field.type === "object"
-      ? field.type.name
-      : field.type === "AddressList"
-        ? "[Address!]"
-        : field.type;
+  const t = typeof field.type === "object" ? field.type.name : field.type === "AddressList" ? "[Address!]" : field.type;
   return field.nullable ? t : `${t}!`;
 };
 const filterType = (field: FieldSpec) =>
-  typeof field.type === "object"
-    ? `${field.type.name}Filter`
-    : `${field.type}Filter`;
+  typeof field.type === "object" ? `${field.type.name}Filter` : `${field.type}Filter`;
 const orderable = (spec: EntitySpec) =>
-  Object.entries(spec.fields).filter(
-    ([name, f]) => f.order || spec.key.includes(name),
-  );
+  Object.entries(spec.fields).filter(([name, f]) => f.order || spec.key.includes(name));
 
-function filterInput(
-  name: string,
-  type: string,
-  ops: "range" | "set" | "bool",
-): string {
+function filterInput(name: string, type: string, ops: "range" | "set" | "bool"): string {
   const lines = [
     `  "Equal; \`eq: null\` matches null."\n  eq: ${type}`,
     `  "Not equal; rows where the field is null match too."\n  not: ${type}`,
   ];
-  if (ops === "range")
-    lines.push(
-      `  gt: ${type}`,
-      `  gte: ${type}`,
-      `  lt: ${type}`,
-      `  lte: ${type}`,
-    );
+  if (ops === "range") lines.push(`  gt: ${type}`, `  gte: ${type}`, `  lt: ${type}`, `  lte: ${type}`);
   if (ops !== "bool")
-    lines.push(
-      `  in: [${type}!]`,
-      `  "None of these; rows where the field is null match too."\n  notIn: [${type}!]`,
-    );
-  lines.push(
-    `  "True: only rows where the field is null; false: only rows where it is not."\n  isNull: Boolean`,
-  );
+    lines.push(`  in: [${type}!]`, `  "None of these; rows where the field is null match too."\n  notIn: [${type}!]`);
+  lines.push(`  "True: only rows where the field is null; false: only rows where it is not."\n  isNull: Boolean`);
   return `input ${name} {\n${lines.join("\n")}\n}`;
 }
 
@@ -508,15 +199,8 @@ function entitySdl(
   }
   for (const r of relations.filter((x) => x.parent === spec)) {
     const type =
-      r.kind === "one"
-        ? r.child.name
-        : r.kind === "list"
-          ? `[${r.child.name}!]!`
-          : `${r.child.name}Connection!`;
-    const args =
-      r.kind === "connection"
-        ? `(${connectionArgs(r.child, defaultPageSize)})`
-        : "";
+      r.kind === "one" ? r.child.name : r.kind === "list" ? `[${r.child.name}!]!` : `${r.child.name}Connection!`;
+    const args = r.kind === "connection" ? `(${connectionArgs(r.child, defaultPageSize)})` : "";
     fields.push({
       name: r.name,
       sdl: doc(r.description, "  ") + `  ${r.name}${args}: ${type}`,
@@ -533,19 +217,13 @@ function entitySdl(
   if (dup) throw new Error(`schema: ${spec.name}.${dup} is defined twice`);
   const lines = fields.map((x) => x.sdl);
 
-  const out = [
-    doc(spec.description) + `type ${spec.name} {\n${lines.join("\n")}\n}`,
-  ];
+  const out = [doc(spec.description) + `type ${spec.name} {\n${lines.join("\n")}\n}`];
   if (!withLists) return out.join("\n\n");
 
   const whereLines = Object.entries(spec.fields)
     .filter(([, f]) => f.filter !== false && f.type !== "AddressList")
     .map(([name, f]) => `  ${name}: ${filterType(f)}`);
-  whereLines.push(
-    `  AND: [${spec.name}Where!]`,
-    `  OR: [${spec.name}Where!]`,
-    `  NOT: ${spec.name}Where`,
-  );
+  whereLines.push(`  AND: [${spec.name}Where!]`, `  OR: [${spec.name}Where!]`, `  NOT: ${spec.name}Where`);
   out.push(
     `"Filter on ${spec.plural}: every field given must match (AND); combine with AND/OR/NOT."\ninput ${spec.name}Where {\n${whereLines.join("\n")}\n}`,
   );
@@ -554,23 +232,17 @@ function entitySdl(
       .map(([n]) => `  ${n}`)
       .join("\n")}\n}`,
   );
-  out.push(
-    `input ${spec.name}Order {\n  field: ${spec.name}OrderField!\n  direction: OrderDirection = ASC\n}`,
-  );
+  out.push(`input ${spec.name}Order {\n  field: ${spec.name}OrderField!\n  direction: OrderDirection = ASC\n}`);
   out.push(
     `type ${spec.name}Connection {\n  edges: [${spec.name}Edge!]!\n  nodes: [${spec.name}!]!\n  pageInfo: PageInfo!\n` +
       `  "Rows matching \`where\`, over all pages."\n  totalCount: Int!\n}`,
   );
-  out.push(
-    `type ${spec.name}Edge {\n  cursor: String!\n  node: ${spec.name}!\n}`,
-  );
+  out.push(`type ${spec.name}Edge {\n  cursor: String!\n  node: ${spec.name}!\n}`);
   return out.join("\n\n");
 }
 
 const keyArgs = (spec: EntitySpec) =>
-  spec.key
-    .map((k) => `${k}: ${gqlType({ ...spec.fields[k]!, nullable: false })}`)
-    .join(", ");
+  spec.key.map((k) => `${k}: ${gqlType({ ...spec.fields[k]!, nullable: false })}`).join(", ");
 
 const STATIC_SDL = `
 "An integer of any size (uint256 included) as a decimal string."
@@ -707,9 +379,7 @@ type LeaderboardEntry {
 }
 `;
 
-export function buildTypeDefs(
-  limits: Pick<LimitOptions, "defaultPageSize">,
-): string {
+export function buildTypeDefs(limits: Pick<LimitOptions, "defaultPageSize">): string {
   const parts: string[] = [STATIC_SDL.trim()];
   for (const e of Object.values(enums)) {
     parts.push(
@@ -720,14 +390,11 @@ export function buildTypeDefs(
     );
     parts.push(filterInput(`${e.name}Filter`, e.name, "set"));
   }
-  for (const t of ["BigInt", "Long", "Int", "Date"])
-    parts.push(filterInput(`${t}Filter`, t, "range"));
-  for (const t of ["Address", "Bytes32", "String", "ID"])
-    parts.push(filterInput(`${t}Filter`, t, "set"));
+  for (const t of ["BigInt", "Long", "Int", "Date"]) parts.push(filterInput(`${t}Filter`, t, "range"));
+  for (const t of ["Address", "Bytes32", "String", "ID"]) parts.push(filterInput(`${t}Filter`, t, "set"));
   parts.push(filterInput("BooleanFilter", "Boolean", "bool"));
 
-  for (const spec of ENTITIES)
-    parts.push(entitySdl(spec, limits.defaultPageSize, RELATIONS, true));
+  for (const spec of ENTITIES) parts.push(entitySdl(spec, limits.defaultPageSize, RELATIONS, true));
   parts.push(entitySdl(Protocol, limits.defaultPageSize, RELATIONS, false));
 
   const queries: string[] = [];
@@ -737,12 +404,8 @@ export function buildTypeDefs(
     );
     queries.push(`  ${singular(spec)}(${keyArgs(spec)}): ${spec.name}`);
   }
-  queries.push(
-    `  "Current protocol parameters; null before the contracts are indexed."\n  protocol: Protocol`,
-  );
-  queries.push(
-    `  "Indexing progress: last indexed block, chain head, lag."\n  _meta: _Meta!`,
-  );
+  queries.push(`  "Current protocol parameters; null before the contracts are indexed."\n  protocol: Protocol`);
+  queries.push(`  "Indexing progress: last indexed block, chain head, lag."\n  _meta: _Meta!`);
   queries.push(`  networkStats: NetworkStats!`);
   queries.push(
     `  "Top providers by a metric, ties broken by address."\n  leaderboard(metric: LeaderboardMetric!, token: Address, first: Int = 10, minEnergyWh: BigInt = "1000"): [LeaderboardEntry!]!`,
@@ -781,10 +444,7 @@ interface Connection {
 
 function pageSize(ctx: ApiContext, first: number | null | undefined): number {
   const n = first ?? ctx.limits.defaultPageSize;
-  if (!Number.isInteger(n) || n < 0)
-    throw badInput(
-      `first must be between 0 and ${ctx.limits.maxPageSize}, got ${n}`,
-    );
+  if (!Number.isInteger(n) || n < 0) throw badInput(`first must be between 0 and ${ctx.limits.maxPageSize}, got ${n}`);
   if (n > ctx.limits.maxPageSize) {
     throw apiError(
       ErrorCode.PAGE_SIZE_TOO_LARGE,
@@ -806,39 +466,21 @@ function listArgs(ctx: ApiContext, args: ConnectionArgs) {
 }
 
 function rootConnection(spec: EntitySpec) {
-  return async (
-    _: unknown,
-    args: ConnectionArgs,
-    ctx: ApiContext,
-  ): Promise<Connection> => {
+  return async (_: unknown, args: ConnectionArgs, ctx: ApiContext): Promise<Connection> => {
     const list = listArgs(ctx, args);
-    const page = await findPage(
-      ctx.db,
-      spec,
-      list,
-      undefined,
-      ctx.compileLimits,
-    );
+    const page = await findPage(ctx.db, spec, list, undefined, ctx.compileLimits);
     let count: Promise<number> | undefined;
     return {
       page,
       hasPreviousPage: list.after !== null,
-      count: () =>
-        (count ??= countRows(
-          ctx.db,
-          spec,
-          list.where,
-          undefined,
-          ctx.compileLimits,
-        )),
+      count: () => (count ??= countRows(ctx.db, spec, list.where, undefined, ctx.compileLimits)),
     };
   };
 }
 
 function connectionResolvers() {
   return {
-    edges: (c: Connection) =>
-      c.page.rows.map((node, i) => ({ node, cursor: c.page.cursors[i] })),
+    edges: (c: Connection) => c.page.rows.map((node, i) => ({ node, cursor: c.page.cursors[i] })),
     nodes: (c: Connection) => c.page.rows,
     pageInfo: (c: Connection) => ({
       hasNextPage: c.page.hasNextPage,
@@ -857,9 +499,7 @@ function relationResolver(r: Relation) {
       return (row: Row, _: unknown, ctx: ApiContext) => {
         const value = row[r.from];
         if (value == null) return null;
-        return toIsKey
-          ? ctx.loaders.byKey(r.child, [value])
-          : ctx.loaders.one(r.child, r.to, value);
+        return toIsKey ? ctx.loaders.byKey(r.child, [value]) : ctx.loaders.one(r.child, r.to, value);
       };
     case "list":
       return (row: Row, _: unknown, ctx: ApiContext) => {
@@ -867,11 +507,7 @@ function relationResolver(r: Relation) {
         return value == null ? [] : ctx.loaders.many(r.child, r.to, value);
       };
     case "connection":
-      return async (
-        row: Row,
-        args: ConnectionArgs,
-        ctx: ApiContext,
-      ): Promise<Connection> => {
+      return async (row: Row, args: ConnectionArgs, ctx: ApiContext): Promise<Connection> => {
         const value = row[r.from];
         const list = listArgs(ctx, args);
         if (value == null)
@@ -897,11 +533,9 @@ function entityResolvers(spec: EntitySpec) {
     if (exposed === false) continue;
     out[exposed] = (row: Row) => fromDbText(field, row[name] ?? null);
   }
-  for (const r of RELATIONS.filter((x) => x.parent === spec))
-    out[r.name] = relationResolver(r);
+  for (const r of RELATIONS.filter((x) => x.parent === spec)) out[r.name] = relationResolver(r);
   if (WITH_ENERGY.has(spec.name))
-    out.energy = (row: Row) =>
-      energyStats(row.units ?? null, row.energyWh ?? null, row.co2eMg ?? null);
+    out.energy = (row: Row) => energyStats(row.units ?? null, row.energyWh ?? null, row.co2eMg ?? null);
   return out;
 }
 
@@ -940,8 +574,7 @@ export function buildResolvers() {
     resolvers[`${spec.name}Connection`] = connectionResolvers();
   }
   resolvers.Protocol = entityResolvers(Protocol);
-  Query.protocol = (_: unknown, __: unknown, ctx: ApiContext) =>
-    ctx.loaders.byKey(Protocol, ["1"]);
+  Query.protocol = (_: unknown, __: unknown, ctx: ApiContext) => ctx.loaders.byKey(Protocol, ["1"]);
 
   Query._meta = async (_: unknown, __: unknown, ctx: ApiContext) => {
     const m = await ctx.meta();
@@ -966,9 +599,7 @@ export function buildResolvers() {
     jobs: memo(() => jobCounts(ctx.db)),
     totals: memo(() => providerTotals(ctx.db)),
     rewards: memo(() => rewardTotals(ctx.db)),
-    tokens: memo(
-      async () => (await findPage(ctx.db, E.Token, { first: 1000 })).rows,
-    ),
+    tokens: memo(async () => (await findPage(ctx.db, E.Token, { first: 1000 })).rows),
   });
   type Stats = {
     jobs: () => Promise<unknown>;
@@ -1014,41 +645,29 @@ export function buildResolvers() {
     return rows;
   };
   resolvers.LeaderboardEntry = {
-    provider: (entry: { address: string }, _: unknown, ctx: ApiContext) =>
-      ctx.loaders.byKey(Provider, [entry.address]),
+    provider: (entry: { address: string }, _: unknown, ctx: ApiContext) => ctx.loaders.byKey(Provider, [entry.address]),
   };
 
   resolvers.Query = Query;
   resolvers.Subscription = {
     jobUpdated: {
-      subscribe: (_: unknown, args: { id: string }, ctx: ApiContext) =>
-        ctx.live.jobUpdates(args.id),
+      subscribe: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.live.jobUpdates(args.id),
       resolve: freshEvent,
     },
     jobCreated: {
-      subscribe: (_: unknown, __: unknown, ctx: ApiContext) =>
-        ctx.live.newJobs(),
+      subscribe: (_: unknown, __: unknown, ctx: ApiContext) => ctx.live.newJobs(),
       resolve: freshEvent,
     },
     providerPayouts: {
-      subscribe: (
-        _: unknown,
-        args: { provider: string; kinds?: string[] | null },
-        ctx: ApiContext,
-      ) =>
-        ctx.live.payouts(
-          args.provider,
-          args.kinds?.map((k) => toDbText(Payout, "kind", k)) ?? null,
-        ),
+      subscribe: (_: unknown, args: { provider: string; kinds?: string[] | null }, ctx: ApiContext) =>
+        ctx.live.payouts(args.provider, args.kinds?.map((k) => toDbText(Payout, "kind", k)) ?? null),
       resolve: freshEvent,
     },
   };
   return resolvers;
 }
 
-export function buildSchema(
-  limits: Pick<LimitOptions, "defaultPageSize">,
-): GraphQLSchema {
+export function buildSchema(limits: Pick<LimitOptions, "defaultPageSize">): GraphQLSchema {
   return createSchema<ApiContext>({
     typeDefs: buildTypeDefs(limits),
     resolvers: buildResolvers() as never,

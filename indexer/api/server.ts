@@ -11,11 +11,7 @@
  * // … POST `${api.url}/graphql` …
  * await api.close();
  */
-import {
-  createServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { createYoga } from "graphql-yoga";
@@ -25,12 +21,7 @@ import { LiveUpdates } from "./live.ts";
 import { Loaders } from "./loaders.ts";
 import { readMeta, type MetaSnapshot } from "./meta.ts";
 import { DEFAULT_CHANNEL, NotifyListener } from "./notify.ts";
-import {
-  DEFAULT_LIMITS,
-  useLimits,
-  useObservability,
-  type LimitOptions,
-} from "./plugins.ts";
+import { DEFAULT_LIMITS, useLimits, useObservability, type LimitOptions } from "./plugins.ts";
 import { buildSchema, type ApiContext } from "./schema.ts";
 import { DEFAULT_COMPILE_LIMITS, type CompileLimits, type Db } from "./sql.ts";
 
@@ -96,8 +87,7 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
     ...options.limits,
     fieldCosts: { "Query.networkStats": 20, "Query._meta": 1 },
   };
-  if (limits.defaultPageSize > limits.maxPageSize)
-    throw new Error("defaultPageSize is above maxPageSize");
+  if (limits.defaultPageSize > limits.maxPageSize) throw new Error("defaultPageSize is above maxPageSize");
   const compileLimits: CompileLimits = {
     ...DEFAULT_COMPILE_LIMITS,
     ...options.compileLimits,
@@ -136,11 +126,7 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
             }),
           onConnectionChange: (connected) => {
             metrics.notifyConnected.set(connected ? 1 : 0);
-            logger.info(
-              connected
-                ? "live updates: listening"
-                : "live updates: connection lost, reconnecting",
-            );
+            logger.info(connected ? "live updates: listening" : "live updates: connection lost, reconnecting");
           },
         });
   const live = new LiveUpdates(notify, {
@@ -272,8 +258,7 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
     });
   });
   const address = server.address() as AddressInfo;
-  const urlHost =
-    address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${urlHost === "0.0.0.0" ? "127.0.0.1" : urlHost}:${address.port}`;
   logger.info("GraphQL API listening", {
     url: `${url}/graphql`,
@@ -290,9 +275,7 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
       (closing ??= (async () => {
         live.close();
         await notify?.close();
-        const closed = new Promise<void>((resolve) =>
-          server.close(() => resolve()),
-        );
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // Open SSE streams and keep-alive sockets would hold close() forever.
         server.closeAllConnections();
         await closed;

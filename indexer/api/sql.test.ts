@@ -3,20 +3,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { GraphQLError } from "graphql";
 import { Job } from "./entities.ts";
-import {
-  Params,
-  compileWhere,
-  decodeCursor,
-  encodeCursor,
-  findPage,
-  resolveOrder,
-  type Db,
-} from "./sql.ts";
+import { Params, compileWhere, decodeCursor, encodeCursor, findPage, resolveOrder, type Db } from "./sql.ts";
 
 const badInput = (message: RegExp) => (error: unknown) =>
-  error instanceof GraphQLError &&
-  error.extensions.code === "BAD_USER_INPUT" &&
-  message.test(error.message);
+  error instanceof GraphQLError && error.extensions.code === "BAD_USER_INPUT" && message.test(error.message);
 
 /** A Db that records statements and returns no rows. */
 function recordingDb(): Db & {
@@ -93,61 +83,29 @@ describe("compileWhere", () => {
   test("limits: conditions, nesting, list length, unknown fields", () => {
     const limits = { maxConditions: 3, maxNesting: 2, maxInList: 2 };
     assert.throws(
-      () =>
-        compileWhere(
-          Job,
-          { id: { gt: "1", lt: "9", not: "5", eq: "4" } },
-          new Params(),
-          "t",
-          limits,
-        ),
+      () => compileWhere(Job, { id: { gt: "1", lt: "9", not: "5", eq: "4" } }, new Params(), "t", limits),
       badInput(/more than 3 conditions/),
     );
     assert.throws(
-      () =>
-        compileWhere(
-          Job,
-          { OR: [{ OR: [{ OR: [{ id: { eq: "1" } }] }] }] },
-          new Params(),
-          "t",
-          limits,
-        ),
+      () => compileWhere(Job, { OR: [{ OR: [{ OR: [{ id: { eq: "1" } }] }] }] }, new Params(), "t", limits),
       badInput(/nested deeper than 2/),
     );
     assert.throws(
-      () =>
-        compileWhere(
-          Job,
-          { id: { in: ["1", "2", "3"] } },
-          new Params(),
-          "t",
-          limits,
-        ),
+      () => compileWhere(Job, { id: { in: ["1", "2", "3"] } }, new Params(), "t", limits),
       badInput(/at most 2 values/),
     );
-    assert.throws(
-      () => compileWhere(Job, { nope: { eq: "1" } }, new Params()),
-      badInput(/cannot be filtered by nope/),
-    );
-    assert.throws(
-      () => compileWhere(Job, { id: { gt: null } }, new Params()),
-      badInput(/cannot be null/),
-    );
+    assert.throws(() => compileWhere(Job, { nope: { eq: "1" } }, new Params()), badInput(/cannot be filtered by nope/));
+    assert.throws(() => compileWhere(Job, { id: { gt: null } }, new Params()), badInput(/cannot be null/));
   });
 });
 
 describe("ordering and cursors", () => {
   test("the key is appended as tie-breaker in the last direction", () => {
-    assert.deepEqual(
-      resolveOrder(Job, [{ field: "pricePerUnit", direction: "DESC" }]),
-      [
-        { field: "pricePerUnit", direction: "DESC" },
-        { field: "id", direction: "DESC" },
-      ],
-    );
-    assert.deepEqual(resolveOrder(Job, null), [
-      { field: "id", direction: "ASC" },
+    assert.deepEqual(resolveOrder(Job, [{ field: "pricePerUnit", direction: "DESC" }]), [
+      { field: "pricePerUnit", direction: "DESC" },
+      { field: "id", direction: "DESC" },
     ]);
+    assert.deepEqual(resolveOrder(Job, null), [{ field: "id", direction: "ASC" }]);
     assert.throws(
       () => resolveOrder(Job, [{ field: "specHash", direction: "ASC" }]),
       badInput(/cannot be ordered by specHash/),
@@ -163,33 +121,20 @@ describe("ordering and cursors", () => {
   });
 
   test("cursors round-trip and are bound to their ordering", () => {
-    const order = resolveOrder(Job, [
-      { field: "pricePerUnit", direction: "ASC" },
-    ]);
+    const order = resolveOrder(Job, [{ field: "pricePerUnit", direction: "ASC" }]);
     const cursor = encodeCursor(order, { __k0: null, __k1: "42" });
     assert.deepEqual(decodeCursor(order, cursor), [null, "42"]);
-    assert.throws(
-      () => decodeCursor(resolveOrder(Job, null), cursor),
-      badInput(/different orderBy/),
-    );
+    assert.throws(() => decodeCursor(resolveOrder(Job, null), cursor), badInput(/different orderBy/));
     assert.throws(() => decodeCursor(order, "%%%"), badInput(/not a cursor/));
     assert.throws(
-      () =>
-        decodeCursor(
-          order,
-          Buffer.from('{"o":"pricePerUnit:ASC,id:ASC","k":[1,2]}').toString(
-            "base64url",
-          ),
-        ),
+      () => decodeCursor(order, Buffer.from('{"o":"pricePerUnit:ASC,id:ASC","k":[1,2]}').toString("base64url")),
       badInput(/not a cursor/),
     );
   });
 
   test("a one-direction keyset over non-null columns is a row comparison (index-friendly)", async () => {
     const db = recordingDb();
-    const order = resolveOrder(Job, [
-      { field: "createdBlock", direction: "DESC" },
-    ]);
+    const order = resolveOrder(Job, [{ field: "createdBlock", direction: "DESC" }]);
     const after = encodeCursor(order, { __k0: "120", __k1: "7" });
     await findPage(db, Job, { orderBy: order.slice(0, 1), first: 10, after });
     const { sql, params } = db.calls[0]!;
@@ -202,9 +147,7 @@ describe("ordering and cursors", () => {
 
   test("a keyset over a nullable column handles NULLs on both sides", async () => {
     const db = recordingDb();
-    const order = resolveOrder(Job, [
-      { field: "pricePerUnit", direction: "ASC" },
-    ]);
+    const order = resolveOrder(Job, [{ field: "pricePerUnit", direction: "ASC" }]);
     await findPage(db, Job, {
       orderBy: order.slice(0, 1),
       first: 5,
@@ -220,9 +163,6 @@ describe("ordering and cursors", () => {
       after: encodeCursor(order, { __k0: null, __k1: "3" }),
     });
     // After a NULL in ascending order (nulls last) only later NULLs remain.
-    assert.match(
-      db.calls[1]!.sql,
-      /\(\(FALSE\) OR \(t\."pricePerUnit" IS NULL AND t\."id" > \$1::numeric\)\)/,
-    );
+    assert.match(db.calls[1]!.sql, /\(\(FALSE\) OR \(t\."pricePerUnit" IS NULL AND t\."id" > \$1::numeric\)\)/);
   });
 });

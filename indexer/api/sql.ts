@@ -20,10 +20,7 @@ import { badInput } from "./errors.ts";
 
 /** Runs one parameterized statement and returns its rows. */
 export interface Db {
-  query<T = Record<string, unknown>>(
-    sql: string,
-    params: readonly unknown[],
-  ): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<T[]>;
 }
 
 /** A row as the compiler returns it: every field as canonical text (or null). */
@@ -85,17 +82,7 @@ export const codecs = {
 
 /** GraphQL scalar of a field; selects the filter input and the JS conversion. */
 export type FieldType =
-  | "BigInt"
-  | "Long"
-  | "Int"
-  | "Float"
-  | "Boolean"
-  | "Address"
-  | "Bytes32"
-  | "String"
-  | "ID"
-  | "Date"
-  | "AddressList";
+  "BigInt" | "Long" | "Int" | "Float" | "Boolean" | "Address" | "Bytes32" | "String" | "ID" | "Date" | "AddressList";
 
 export interface EnumSpec {
   /** GraphQL enum name, e.g. JobStatus. */
@@ -171,22 +158,15 @@ export class Params {
 }
 
 const q = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
-const colRef = (alias: string, field: FieldSpec) =>
-  `${alias}.${q(field.column)}`;
+const colRef = (alias: string, field: FieldSpec) => `${alias}.${q(field.column)}`;
 
 /** Canonical DB text for a GraphQL input value of a field. */
-export function toDbText(
-  spec: EntitySpec,
-  fieldName: string,
-  value: unknown,
-): string {
+export function toDbText(spec: EntitySpec, fieldName: string, value: unknown): string {
   const field = spec.fields[fieldName];
-  if (field === undefined)
-    throw new Error(`${spec.name} has no field ${fieldName}`);
+  if (field === undefined) throw new Error(`${spec.name} has no field ${fieldName}`);
   if (typeof field.type === "object") {
     const dbValue = field.type.values[String(value)];
-    if (dbValue === undefined)
-      throw badInput(`${String(value)} is not a ${field.type.name}`);
+    if (dbValue === undefined) throw badInput(`${String(value)} is not a ${field.type.name}`);
     return dbValue;
   }
   switch (field.type) {
@@ -212,8 +192,7 @@ export function toDbText(
 export function fromDbText(field: FieldSpec, text: string | null): unknown {
   if (text === null) return null;
   if (typeof field.type === "object") {
-    for (const [name, db] of Object.entries(field.type.values))
-      if (db === text) return name;
+    for (const [name, db] of Object.entries(field.type.values)) if (db === text) return name;
     throw new Error(`${field.type.name}: unknown database value ${text}`);
   }
   switch (field.type) {
@@ -234,17 +213,7 @@ export function fromDbText(field: FieldSpec, text: string | null): unknown {
 
 export type Where = Record<string, unknown>;
 
-const OPS = new Set([
-  "eq",
-  "not",
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-  "in",
-  "notIn",
-  "isNull",
-]);
+const OPS = new Set(["eq", "not", "gt", "gte", "lt", "lte", "in", "notIn", "isNull"]);
 
 /** Compiles a GraphQL `where` input to a SQL boolean expression (or null for "no condition"). */
 export function compileWhere(
@@ -268,18 +237,13 @@ function compileNode(
   depth: number,
 ): string | null {
   if (where == null) return null;
-  if (depth > limits.maxNesting)
-    throw badInput(
-      `where: AND/OR/NOT nested deeper than ${limits.maxNesting} levels`,
-    );
+  if (depth > limits.maxNesting) throw badInput(`where: AND/OR/NOT nested deeper than ${limits.maxNesting} levels`);
   const parts: string[] = [];
   for (const [key, value] of Object.entries(where)) {
     if (value === undefined) continue;
     if (key === "AND" || key === "OR") {
       if (value === null) continue;
-      const list = (value as Where[]).map((w) =>
-        compileNode(spec, w, params, alias, limits, state, depth + 1),
-      );
+      const list = (value as Where[]).map((w) => compileNode(spec, w, params, alias, limits, state, depth + 1));
       if (list.length === 0) {
         parts.push(key === "AND" ? "TRUE" : "FALSE");
         continue;
@@ -290,15 +254,7 @@ function compileNode(
     }
     if (key === "NOT") {
       if (value === null) continue;
-      const inner = compileNode(
-        spec,
-        value as Where,
-        params,
-        alias,
-        limits,
-        state,
-        depth + 1,
-      );
+      const inner = compileNode(spec, value as Where, params, alias, limits, state, depth + 1);
       // coalesce: a condition that is unknown because of a NULL counts as false, so NOT keeps the row.
       if (inner !== null) parts.push(`NOT coalesce(${inner}, FALSE)`);
       continue;
@@ -307,18 +263,7 @@ function compileNode(
     if (field === undefined || field.filter === false)
       throw badInput(`where: ${spec.name} cannot be filtered by ${key}`);
     if (value === null) continue;
-    parts.push(
-      ...compileFieldFilter(
-        spec,
-        key,
-        field,
-        value as Record<string, unknown>,
-        params,
-        alias,
-        limits,
-        state,
-      ),
-    );
+    parts.push(...compileFieldFilter(spec, key, field, value as Record<string, unknown>, params, alias, limits, state));
   }
   if (parts.length === 0) return null;
   return parts.length === 1 ? parts[0]! : `(${parts.join(" AND ")})`;
@@ -338,11 +283,9 @@ function compileFieldFilter(
   const parts: string[] = [];
   const bump = () => {
     state.conditions += 1;
-    if (state.conditions > limits.maxConditions)
-      throw badInput(`where: more than ${limits.maxConditions} conditions`);
+    if (state.conditions > limits.maxConditions) throw badInput(`where: more than ${limits.maxConditions} conditions`);
   };
-  const value = (v: unknown) =>
-    params.add(field.codec, toDbText(spec, name, v));
+  const value = (v: unknown) => params.add(field.codec, toDbText(spec, name, v));
   for (const [op, v] of Object.entries(filter)) {
     if (v === undefined) continue;
     if (!OPS.has(op)) throw badInput(`where.${name}: unknown operator ${op}`);
@@ -374,17 +317,10 @@ function compileFieldFilter(
       case "notIn": {
         if (v === null) throw badInput(`where.${name}.${op} cannot be null`);
         const list = v as unknown[];
-        if (list.length > limits.maxInList)
-          throw badInput(
-            `where.${name}.${op}: at most ${limits.maxInList} values`,
-          );
+        if (list.length > limits.maxInList) throw badInput(`where.${name}.${op}: at most ${limits.maxInList} values`);
         if (list.length === 0) parts.push(op === "in" ? "FALSE" : "TRUE");
-        else if (op === "in")
-          parts.push(`${col} IN (${list.map(value).join(", ")})`);
-        else if (field.nullable)
-          parts.push(
-            `(${col} NOT IN (${list.map(value).join(", ")}) OR ${col} IS NULL)`,
-          );
+        else if (op === "in") parts.push(`${col} IN (${list.map(value).join(", ")})`);
+        else if (field.nullable) parts.push(`(${col} NOT IN (${list.map(value).join(", ")}) OR ${col} IS NULL)`);
         else parts.push(`${col} NOT IN (${list.map(value).join(", ")})`);
         break;
       }
@@ -400,25 +336,16 @@ function compileFieldFilter(
 // ───────────────────────────── orderBy and cursors ─────────────────────────────
 
 /** The user's ordering plus the key fields as tie-breakers, validated. */
-export function resolveOrder(
-  spec: EntitySpec,
-  orderBy: readonly OrderTerm[] | null | undefined,
-): OrderTerm[] {
+export function resolveOrder(spec: EntitySpec, orderBy: readonly OrderTerm[] | null | undefined): OrderTerm[] {
   const terms = orderBy && orderBy.length > 0 ? orderBy : spec.defaultOrder;
   const seen = new Set<string>();
   const out: OrderTerm[] = [];
   for (const term of terms) {
     const field = spec.fields[term.field];
-    if (
-      field === undefined ||
-      (!field.order && !spec.key.includes(term.field))
-    ) {
-      throw badInput(
-        `orderBy: ${spec.name} cannot be ordered by ${term.field}`,
-      );
+    if (field === undefined || (!field.order && !spec.key.includes(term.field))) {
+      throw badInput(`orderBy: ${spec.name} cannot be ordered by ${term.field}`);
     }
-    if (seen.has(term.field))
-      throw badInput(`orderBy: ${term.field} appears twice`);
+    if (seen.has(term.field)) throw badInput(`orderBy: ${term.field} appears twice`);
     seen.add(term.field);
     out.push({
       field: term.field,
@@ -426,13 +353,11 @@ export function resolveOrder(
     });
   }
   const tieDirection = out[out.length - 1]?.direction ?? "ASC";
-  for (const key of spec.key)
-    if (!seen.has(key)) out.push({ field: key, direction: tieDirection });
+  for (const key of spec.key) if (!seen.has(key)) out.push({ field: key, direction: tieDirection });
   return out;
 }
 
-const orderSignature = (order: readonly OrderTerm[]) =>
-  order.map((t) => `${t.field}:${t.direction}`).join(",");
+const orderSignature = (order: readonly OrderTerm[]) => order.map((t) => `${t.field}:${t.direction}`).join(",");
 
 interface CursorPayload {
   /** Ordering signature; a cursor is only valid for the ordering it came from. */
@@ -449,59 +374,34 @@ export function encodeCursor(order: readonly OrderTerm[], row: Row): string {
   return Buffer.from(JSON.stringify(payload)).toString("base64url");
 }
 
-export function decodeCursor(
-  order: readonly OrderTerm[],
-  cursor: string,
-): Array<string | null> {
+export function decodeCursor(order: readonly OrderTerm[], cursor: string): Array<string | null> {
   let payload: CursorPayload;
   try {
-    payload = JSON.parse(
-      Buffer.from(cursor, "base64url").toString("utf8"),
-    ) as CursorPayload;
+    payload = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as CursorPayload;
   } catch {
     throw badInput("after: not a cursor returned by this API");
   }
-  if (
-    payload === null ||
-    typeof payload !== "object" ||
-    typeof payload.o !== "string" ||
-    !Array.isArray(payload.k)
-  ) {
+  if (payload === null || typeof payload !== "object" || typeof payload.o !== "string" || !Array.isArray(payload.k)) {
     throw badInput("after: not a cursor returned by this API");
   }
-  if (payload.o !== orderSignature(order))
-    throw badInput("after: this cursor belongs to a different orderBy");
-  if (
-    payload.k.length !== order.length ||
-    !payload.k.every((v) => v === null || typeof v === "string")
-  ) {
+  if (payload.o !== orderSignature(order)) throw badInput("after: this cursor belongs to a different orderBy");
+  if (payload.k.length !== order.length || !payload.k.every((v) => v === null || typeof v === "string")) {
     throw badInput("after: not a cursor returned by this API");
   }
   return payload.k;
 }
 
-function orderSql(
-  spec: EntitySpec,
-  order: readonly OrderTerm[],
-  alias: string,
-): string {
+function orderSql(spec: EntitySpec, order: readonly OrderTerm[], alias: string): string {
   return order
     .map(
-      (t) =>
-        `${colRef(alias, spec.fields[t.field]!)} ${t.direction === "ASC" ? "ASC NULLS LAST" : "DESC NULLS FIRST"}`,
+      (t) => `${colRef(alias, spec.fields[t.field]!)} ${t.direction === "ASC" ? "ASC NULLS LAST" : "DESC NULLS FIRST"}`,
     )
     .join(", ");
 }
 
 /** SQL selecting every field (canonical text) plus the ordering columns as `__k<i>`. */
-function selectList(
-  spec: EntitySpec,
-  order: readonly OrderTerm[],
-  alias: string,
-): string {
-  const fields = Object.entries(spec.fields).map(
-    ([name, f]) => `${f.codec.select(colRef(alias, f))} AS ${q(name)}`,
-  );
+function selectList(spec: EntitySpec, order: readonly OrderTerm[], alias: string): string {
+  const fields = Object.entries(spec.fields).map(([name, f]) => `${f.codec.select(colRef(alias, f))} AS ${q(name)}`);
   const keys = order.map((t, i) => {
     const f = spec.fields[t.field]!;
     return `${f.codec.select(colRef(alias, f))} AS ${q(`__k${i}`)}`;
@@ -523,13 +423,10 @@ function keysetSql(
   const fields = order.map((t) => spec.fields[t.field]!);
   // Fast path: one direction, no NULLs possible → a row comparison the planner can use an index for.
   const oneDirection = order.every((t) => t.direction === order[0]!.direction);
-  const noNulls =
-    values.every((v) => v !== null) && fields.every((f) => !f.nullable);
+  const noNulls = values.every((v) => v !== null) && fields.every((f) => !f.nullable);
   if (oneDirection && noNulls) {
     const cols = fields.map((f) => colRef(alias, f)).join(", ");
-    const vals = fields
-      .map((f, i) => params.add(f.codec, values[i]!))
-      .join(", ");
+    const vals = fields.map((f, i) => params.add(f.codec, values[i]!)).join(", ");
     return `(${cols}) ${order[0]!.direction === "ASC" ? ">" : "<"} (${vals})`;
   }
   const ors: string[] = [];
@@ -538,11 +435,7 @@ function keysetSql(
     for (let j = 0; j < i; j++) {
       const f = fields[j]!;
       const v = values[j]!;
-      ands.push(
-        v === null
-          ? `${colRef(alias, f)} IS NULL`
-          : `${colRef(alias, f)} = ${params.add(f.codec, v)}`,
-      );
+      ands.push(v === null ? `${colRef(alias, f)} IS NULL` : `${colRef(alias, f)} = ${params.add(f.codec, v)}`);
     }
     const f = fields[i]!;
     const v = values[i]!;
@@ -555,10 +448,7 @@ function keysetSql(
           ? `(${col} > ${params.add(f.codec, v)} OR ${col} IS NULL)`
           : `${col} > ${params.add(f.codec, v)}`;
     } else {
-      after =
-        v === null
-          ? `${col} IS NOT NULL`
-          : `${col} < ${params.add(f.codec, v)}`;
+      after = v === null ? `${col} IS NOT NULL` : `${col} < ${params.add(f.codec, v)}`;
     }
     ands.push(after);
     ors.push(`(${ands.join(" AND ")})`);
@@ -600,10 +490,7 @@ export async function findPage(
   const where = compileWhere(spec, args.where, params, "t", limits);
   if (where) conds.push(where);
   if (extra) conds.push(extra.sql(params, "t"));
-  if (args.after != null)
-    conds.push(
-      keysetSql(spec, order, decodeCursor(order, args.after), params, "t"),
-    );
+  if (args.after != null) conds.push(keysetSql(spec, order, decodeCursor(order, args.after), params, "t"));
   const limit = params.addRaw(String(args.first + 1));
   const sql =
     `SELECT ${selectList(spec, order, "t")} FROM ${spec.table} t` +
@@ -625,9 +512,7 @@ export async function countRows(
   const compiled = compileWhere(spec, where, params, "t", limits);
   if (compiled) conds.push(compiled);
   if (extra) conds.push(extra.sql(params, "t"));
-  const sql =
-    `SELECT count(*)::text AS n FROM ${spec.table} t` +
-    (conds.length ? ` WHERE ${conds.join(" AND ")}` : "");
+  const sql = `SELECT count(*)::text AS n FROM ${spec.table} t` + (conds.length ? ` WHERE ${conds.join(" AND ")}` : "");
   const rows = await db.query<{ n: string }>(sql, params.values);
   return Number(rows[0]?.n ?? 0);
 }
@@ -659,16 +544,11 @@ export async function findPagesByParent(
   if (fk === undefined) throw new Error(`${spec.name} has no field ${fkField}`);
   const order = resolveOrder(spec, args.orderBy);
   const params = new Params();
-  const parents = parentKeys
-    .map((k) => `(${params.add(fk.codec, k)})`)
-    .join(", ");
+  const parents = parentKeys.map((k) => `(${params.add(fk.codec, k)})`).join(", ");
   const conds = [`${colRef("t", fk)} = p.__parent`];
   const where = compileWhere(spec, args.where, params, "t", limits);
   if (where) conds.push(where);
-  if (args.after != null)
-    conds.push(
-      keysetSql(spec, order, decodeCursor(order, args.after), params, "t"),
-    );
+  if (args.after != null) conds.push(keysetSql(spec, order, decodeCursor(order, args.after), params, "t"));
   const limit = params.addRaw(String(args.first + 1));
   const sql =
     `SELECT ${fk.codec.select("p.__parent")} AS "__parent", c.* FROM (VALUES ${parents}) AS p(__parent) ` +
@@ -682,9 +562,7 @@ export async function findPagesByParent(
     if (!list) byParent.set(key, (list = []));
     list.push(row);
   }
-  return parentKeys.map((k) =>
-    toPage(order, byParent.get(k) ?? [], args.first),
-  );
+  return parentKeys.map((k) => toPage(order, byParent.get(k) ?? [], args.first));
 }
 
 /** Child counts per parent key (same `where`), aligned with `parentKeys`. */
@@ -750,10 +628,7 @@ export async function findByKeys(
   const params = new Params();
   const fields = spec.key.map((k) => spec.fields[k]!);
   const tuples = keys
-    .map(
-      (values) =>
-        `(${fields.map((f, i) => params.add(f.codec, values[i]!)).join(", ")})`,
-    )
+    .map((values) => `(${fields.map((f, i) => params.add(f.codec, values[i]!)).join(", ")})`)
     .join(", ");
   const sql =
     `SELECT ${selectList(spec, order, "t")} FROM ${spec.table} t ` +
@@ -764,9 +639,6 @@ export async function findByKeys(
 }
 
 /** The identity of a row as one string (key fields' canonical text joined). */
-export function keyOf(
-  spec: EntitySpec,
-  row: Row | Record<string, unknown>,
-): string {
+export function keyOf(spec: EntitySpec, row: Row | Record<string, unknown>): string {
   return spec.key.map((k) => String(row[k])).join("|");
 }

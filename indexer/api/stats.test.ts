@@ -1,14 +1,7 @@
 // Network and energy statistics and provider leaderboards, with exact expected figures.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  TOKEN,
-  addr,
-  jobRow,
-  providerRow,
-  startHarness,
-  type Harness,
-} from "./test-helpers.ts";
+import { TOKEN, addr, jobRow, providerRow, startHarness, type Harness } from "./test-helpers.ts";
 
 const TOKEN_B = addr(0x71);
 const [P1, P2, P3] = [addr(1), addr(2), addr(3)];
@@ -256,10 +249,7 @@ describe("energy", () => {
       gCO2ePerGpuHour: 550 / 13,
       carbonIntensity: 550000 / 3500,
     });
-    assert.deepEqual(
-      [s.stake, s.locked, s.slashed, s.rewardsClaimed],
-      ["600", "30", "1", "0"],
-    );
+    assert.deepEqual([s.stake, s.locked, s.slashed, s.rewardsClaimed], ["600", "30", "1", "0"]);
     assert.deepEqual(s.rewards, {
       epochs: 2,
       units: "46800",
@@ -275,16 +265,9 @@ describe("energy", () => {
 
 describe("leaderboards", () => {
   const board = async (args: string) => {
-    const r = await h.gql(
-      `{ leaderboard(${args}) { rank value exactValue provider { address } } }`,
-    );
+    const r = await h.gql(`{ leaderboard(${args}) { rank value exactValue provider { address } } }`);
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-    return r.data.leaderboard.map((e: any) => [
-      e.rank,
-      e.provider.address,
-      e.value,
-      e.exactValue,
-    ]);
+    return r.data.leaderboard.map((e: any) => [e.rank, e.provider.address, e.value, e.exactValue]);
   };
 
   test("by verified units", async () => {
@@ -307,9 +290,7 @@ describe("leaderboards", () => {
       [1, P1, 5000, "5000"],
       [2, P2, 5000, "5000"],
     ]);
-    assert.deepEqual(await board(`metric: EARNINGS, token: "${TOKEN_B}"`), [
-      [1, P3, 9999, "9999"],
-    ]);
+    assert.deepEqual(await board(`metric: EARNINGS, token: "${TOKEN_B}"`), [[1, P3, 9999, "9999"]]);
     const noToken = await h.gql(`{ leaderboard(metric: EARNINGS) { rank } }`);
     assert.equal(noToken.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
     assert.match(noToken.errors![0]!.message, /token/);
@@ -320,13 +301,10 @@ describe("leaderboards", () => {
       [1, P1, 7200, null],
       [2, P2, 1800, null],
     ]);
-    assert.deepEqual(
-      await board(`metric: ENERGY_EFFICIENCY, minEnergyWh: "1"`),
-      [
-        [1, P3, 72000, null],
-        [2, P1, 7200, null],
-        [3, P2, 1800, null],
-      ],
-    );
+    assert.deepEqual(await board(`metric: ENERGY_EFFICIENCY, minEnergyWh: "1"`), [
+      [1, P3, 72000, null],
+      [2, P1, 7200, null],
+      [3, P2, 1800, null],
+    ]);
   });
 });

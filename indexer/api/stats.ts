@@ -21,11 +21,7 @@ export interface EnergyStats {
 }
 
 /** Energy figures from canonical integer texts (NULL counts as 0). */
-export function energyStats(
-  units: string | null,
-  energyWh: string | null,
-  co2eMg: string | null,
-): EnergyStats {
+export function energyStats(units: string | null, energyWh: string | null, co2eMg: string | null): EnergyStats {
   const u = BigInt(units ?? "0");
   const e = BigInt(energyWh ?? "0");
   const c = BigInt(co2eMg ?? "0");
@@ -138,8 +134,7 @@ export async function rewardTotals(db: Db): Promise<RewardTotals> {
 
 // ───────────────────────────── Leaderboards ─────────────────────────────
 
-export type LeaderboardMetric =
-  "EARNINGS" | "UNITS" | "COMPLETED_JOBS" | "ENERGY_EFFICIENCY";
+export type LeaderboardMetric = "EARNINGS" | "UNITS" | "COMPLETED_JOBS" | "ENERGY_EFFICIENCY";
 
 export interface LeaderboardRow {
   rank: number;
@@ -162,18 +157,13 @@ export interface LeaderboardArgs {
  * Top providers by a metric; ties broken by address so the order is stable. Only
  * providers with a non-zero value appear.
  */
-export async function leaderboard(
-  db: Db,
-  args: LeaderboardArgs,
-): Promise<LeaderboardRow[]> {
+export async function leaderboard(db: Db, args: LeaderboardArgs): Promise<LeaderboardRow[]> {
   let sql: string;
   const params: string[] = [];
   switch (args.metric) {
     case "EARNINGS":
       if (args.token == null)
-        throw badInput(
-          "leaderboard: EARNINGS needs `token` (amounts in different tokens do not add up)",
-        );
+        throw badInput("leaderboard: EARNINGS needs `token` (amounts in different tokens do not add up)");
       params.push(args.token);
       sql = `SELECT "provider" AS address, "earned"::text AS exact, "earned"::float8 AS value FROM "provider_earnings"
               WHERE "token" = $1::text AND "earned" > 0 ORDER BY "earned" DESC, "provider" ASC`;

@@ -23,10 +23,7 @@ export interface Harness {
   metrics: IndexerMetrics;
   /** SQL statements the API sent, in order (reset freely). */
   queries: string[];
-  gql<T = any>(
-    query: string,
-    variables?: Record<string, unknown>,
-  ): Promise<GqlResponse<T>>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -40,9 +37,7 @@ export interface GqlResponse<T> {
   }>;
 }
 
-export async function startHarness(
-  options: Partial<ApiOptions> = {},
-): Promise<Harness> {
+export async function startHarness(options: Partial<ApiOptions> = {}): Promise<Harness> {
   const database = await createTestDatabase({ prefix: "joule_api" });
   const prisma = new PrismaClient({
     adapter: new PrismaPg({ connectionString: database.url }),
@@ -63,10 +58,7 @@ export async function startHarness(
     await database.drop();
     throw error;
   }
-  const gql = async <T>(
-    query: string,
-    variables?: Record<string, unknown>,
-  ): Promise<GqlResponse<T>> => {
+  const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>> => {
     const res = await fetch(`${api.url}/graphql`, {
       method: "POST",
       headers: {
@@ -117,10 +109,7 @@ export function providerRow(
   };
 }
 
-export function jobRow(
-  id: number,
-  overrides: Partial<Prisma.JobCreateManyInput> = {},
-): Prisma.JobCreateManyInput {
+export function jobRow(id: number, overrides: Partial<Prisma.JobCreateManyInput> = {}): Prisma.JobCreateManyInput {
   return {
     id: String(id),
     tenant: TENANT,
@@ -213,10 +202,7 @@ export async function subscribe(
     body: JSON.stringify({ query, variables }),
     signal: controller.signal,
   });
-  if (!res.ok || !res.body)
-    throw new Error(
-      `subscription failed: HTTP ${res.status} ${await res.text()}`,
-    );
+  if (!res.ok || !res.body) throw new Error(`subscription failed: HTTP ${res.status} ${await res.text()}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   const events: any[] = [];
   const waiters: Array<(value: any) => void> = [];

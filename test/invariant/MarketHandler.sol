@@ -239,7 +239,7 @@ abstract contract MarketHandler is Test {
         ghostVerifierAllowed = true;
         ghostTokenAllowed = true;
         for (uint256 i; i < 3; ++i) {
-            (uint256 s,,,) = p.registry.stakeOf(a.providers[i]);
+            (uint256 s, , , ) = p.registry.stakeOf(a.providers[i]);
             ghostStake[a.providers[i]] = s;
             ghostStakedIn[a.providers[i]] = s;
         }
@@ -345,9 +345,13 @@ abstract contract MarketHandler is Test {
 
     /// @notice The tenant accepts a provider's EIP-712 bid. Sometimes the nonce is one already used, the
     /// signature is the high-s twin, or the bid has expired: those must never go through.
-    function acceptBid(uint256 jobSeed, uint256 providerSeed, uint256 priceSeed, uint256 nonceSeed, uint256 modeSeed)
-        external
-    {
+    function acceptBid(
+        uint256 jobSeed,
+        uint256 providerSeed,
+        uint256 priceSeed,
+        uint256 nonceSeed,
+        uint256 modeSeed
+    ) external {
         _begin(Action.AcceptBid);
         (uint256 id, bool found) = _pickJob(jobSeed, Filter.Open);
         if (id == 0) return;
@@ -359,9 +363,10 @@ abstract contract MarketHandler is Test {
         bool reuse = mode < 3 && _usedNonces[prov].length != 0; // 3/16: replay a used nonce
         bool highS = mode == 3; // 1/16: malleated signature
         bool expired = mode == 4; // 1/16: expiry in the past
-        uint256 nonce = reuse
-            ? _usedNonces[prov][nonceSeed % _usedNonces[prov].length]
-            : uint256(keccak256(abi.encode(prov, nonceSeed, _jobIds.length)));
+        uint256 nonce =
+            reuse
+                ? _usedNonces[prov][nonceSeed % _usedNonces[prov].length]
+                : uint256(keccak256(abi.encode(prov, nonceSeed, _jobIds.length)));
 
         IJobTypes.Bid memory bid = IJobTypes.Bid({
             jobId: id,
@@ -397,18 +402,21 @@ abstract contract MarketHandler is Test {
     /// @notice A provider places an on-chain bid, usually undercutting the best one.
     function placeBid(uint256 jobSeed, uint256 providerSeed, uint256 priceSeed) external {
         _begin(Action.PlaceBid);
-        (uint256 id,) = _pickJob(jobSeed, Filter.Bidding);
+        (uint256 id, ) = _pickJob(jobSeed, Filter.Bidding);
         if (id == 0) return;
         IJobTypes.JobParams memory p = _params[id];
         JobGhost storage j = _jobs[id];
         address prov = _providers[providerSeed % 3];
         uint128 maxPrice = p.request.maxPricePerUnit;
         // 3 in 4 bids undercut the current best when they can; the rest are random (and may not be better).
-        uint128 price = (j.bidder != address(0) && j.price > 1 && priceSeed % 4 != 0)
-            ? uint128(bound(priceSeed / 4, 1, j.price - 1))
-            : uint128(bound(priceSeed / 4, 1, maxPrice));
-        bool expected = j.status == IJobTypes.JobStatus.Open && ghostNow < p.request.biddingEnd
-            && (j.bidder == address(0) || price < j.price);
+        uint128 price =
+            (j.bidder != address(0) && j.price > 1 && priceSeed % 4 != 0)
+                ? uint128(bound(priceSeed / 4, 1, j.price - 1))
+                : uint128(bound(priceSeed / 4, 1, maxPrice));
+        bool expected =
+            j.status == IJobTypes.JobStatus.Open &&
+                ghostNow < p.request.biddingEnd &&
+                (j.bidder == address(0) || price < j.price);
         bool wasPaused = ghostPaused;
 
         vm.prank(prov);
@@ -621,7 +629,7 @@ abstract contract MarketHandler is Test {
     /// @notice A keeper calls `expire` on a job (preferring one whose deadline passed).
     function expire(uint256 jobSeed) external {
         _begin(Action.Expire);
-        (uint256 id,) = _pickJob(jobSeed, Filter.Expirable);
+        (uint256 id, ) = _pickJob(jobSeed, Filter.Expirable);
         if (id == 0) return;
         if (_tryExpire(id)) _success(Action.Expire);
     }
@@ -634,7 +642,8 @@ abstract contract MarketHandler is Test {
             uint256 id = _jobIds[k];
             if (!_matches(id, Filter.Overdue)) continue;
             JobGhost storage j = _jobs[id];
-            bool moved = j.status == IJobTypes.JobStatus.Open && j.bidder != address(0) ? _tryAward(id, true) : _tryExpire(id);
+            bool moved =
+                j.status == IJobTypes.JobStatus.Open && j.bidder != address(0) ? _tryAward(id, true) : _tryExpire(id);
             if (moved) sweepMoves++;
         }
         uint256 stuck;
@@ -652,7 +661,8 @@ abstract contract MarketHandler is Test {
     /// @notice Moves time forward: mostly minutes to hours, 1 in 4 a long jump (days, past unbonding delays).
     function warp(uint256 secondsSeed) external {
         _begin(Action.Warp);
-        uint256 dt = secondsSeed % 4 == 0 ? bound(secondsSeed / 4, 1 days, 8 days) : bound(secondsSeed / 4, 1, 12 hours);
+        uint256 dt =
+            secondsSeed % 4 == 0 ? bound(secondsSeed / 4, 1 days, 8 days) : bound(secondsSeed / 4, 1, 12 hours);
         ghostNow += uint40(dt);
         vm.warp(ghostNow);
         _success(Action.Warp);
@@ -839,7 +849,9 @@ abstract contract MarketHandler is Test {
         for (uint256 i; i < _accounts.length; ++i) {
             h = keccak256(
                 abi.encode(
-                    h, market.balanceOf(_accounts[i], address(usd)), market.balanceOf(_accounts[i], address(joule))
+                    h,
+                    market.balanceOf(_accounts[i], address(usd)),
+                    market.balanceOf(_accounts[i], address(joule))
                 )
             );
         }
@@ -849,11 +861,14 @@ abstract contract MarketHandler is Test {
         }
         h = keccak256(
             abi.encode(
-                h, usd.balanceOf(address(market)), joule.balanceOf(address(market)), joule.balanceOf(address(registry))
+                h,
+                usd.balanceOf(address(market)),
+                joule.balanceOf(address(market)),
+                joule.balanceOf(address(registry))
             )
         );
         for (uint256 i; i < 3; ++i) {
-            (uint256 s, uint256 l, uint256 u,) = registry.stakeOf(_providers[i]);
+            (uint256 s, uint256 l, uint256 u, ) = registry.stakeOf(_providers[i]);
             h = keccak256(abi.encode(h, s, l, u));
         }
     }
@@ -863,8 +878,8 @@ abstract contract MarketHandler is Test {
     function _tryAward(uint256 id, bool found) internal returns (bool ok) {
         IJobTypes.JobParams memory p = _params[id];
         JobGhost storage j = _jobs[id];
-        bool expected = found && j.status == IJobTypes.JobStatus.Open && ghostNow >= p.request.biddingEnd
-            && j.bidder != address(0);
+        bool expected =
+            found && j.status == IJobTypes.JobStatus.Open && ghostNow >= p.request.biddingEnd && j.bidder != address(0);
         vm.prank(keeper);
         try market.award(id, p) {
             if (!expected) modelSurprises++;
@@ -885,9 +900,13 @@ abstract contract MarketHandler is Test {
             _noteExitWhilePaused();
             if (j.status == IJobTypes.JobStatus.Open && j.bidder == address(0) && ghostNow >= p.request.biddingEnd) {
                 _closeOpen(id, IJobTypes.JobStatus.Expired);
-            } else if (j.status == IJobTypes.JobStatus.Assigned && j.submittedAt != 0 && ghostNow > _verifyDeadline(id)) {
+            } else if (
+                j.status == IJobTypes.JobStatus.Assigned && j.submittedAt != 0 && ghostNow > _verifyDeadline(id)
+            ) {
                 _closeAssigned(id, false); // verifiers timed out: refund, release, no penalty
-            } else if (j.status == IJobTypes.JobStatus.Assigned && j.submittedAt == 0 && ghostNow > j.deliveryDeadline) {
+            } else if (
+                j.status == IJobTypes.JobStatus.Assigned && j.submittedAt == 0 && ghostNow > j.deliveryDeadline
+            ) {
                 _closeAssigned(id, true); // delivery missed: slash
             } else {
                 modelSurprises++;
@@ -968,7 +987,7 @@ abstract contract MarketHandler is Test {
         uint256 collateral = p.request.collateral;
         if (failed) failedJobs++;
         if (failed && collateral != 0) {
-            uint256 comp = collateral * p.slashPayerShareBps / BPS; // rounded down, dust to the treasury
+            uint256 comp = (collateral * p.slashPayerShareBps) / BPS; // rounded down, dust to the treasury
             _credit(p.payer, address(joule), comp);
             _credit(ghostTreasury, address(joule), collateral - comp);
             j.slashed = collateral;
@@ -1019,7 +1038,7 @@ abstract contract MarketHandler is Test {
                 rewardMismatches++;
                 continue;
             }
-            uint256 reward = emissionOf(e) * ghostWork[prov][e] / ghostEpochUnits[e];
+            uint256 reward = (emissionOf(e) * ghostWork[prov][e]) / ghostEpochUnits[e];
             ghostClaimed[prov][e] = true;
             ghostMinted[e] += reward;
             ghostMintedTotal += reward;
@@ -1092,7 +1111,7 @@ abstract contract MarketHandler is Test {
         IJobTypes.JobStatus s = market.jobStatus(id);
         if (s == IJobTypes.JobStatus.Open) return ghostNow >= _params[id].request.biddingEnd;
         if (s != IJobTypes.JobStatus.Assigned) return false;
-        (, uint32 deliveryDeadline, uint32 verifyDeadline,,,) = market.jobProgress(id);
+        (, uint32 deliveryDeadline, uint32 verifyDeadline, , , ) = market.jobProgress(id);
         return verifyDeadline != 0 ? ghostNow > verifyDeadline : ghostNow > deliveryDeadline;
     }
 
@@ -1100,14 +1119,15 @@ abstract contract MarketHandler is Test {
 
     function _attestationOf(uint256 id, bool accepted) internal view returns (IJobTypes.WorkAttestation memory) {
         JobGhost storage j = _jobs[id];
-        return IJobTypes.WorkAttestation({
-            jobId: id,
-            milestone: j.settled,
-            resultRoot: j.pendingRoot,
-            units: j.pendingUnits,
-            energyWh: j.pendingEnergy,
-            accepted: accepted
-        });
+        return
+            IJobTypes.WorkAttestation({
+                jobId: id,
+                milestone: j.settled,
+                resultRoot: j.pendingRoot,
+                units: j.pendingUnits,
+                energyWh: j.pendingEnergy,
+                accepted: accepted
+            });
     }
 
     /// @dev Modes 0-3 are valid quorums ({0,1}, {0,2}, {1,2}, {0,1,2}); 4 = one signer, 5 = {1,0} out of order,

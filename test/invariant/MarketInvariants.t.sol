@@ -82,11 +82,10 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
     }
 
     /// @dev The handler to drive (overridable, so a deliberately broken copy can show the invariants catch it).
-    function _newHandler(MarketHandler.Protocol memory p, MarketHandler.Actors memory a)
-        internal
-        virtual
-        returns (MarketHandler)
-    {
+    function _newHandler(
+        MarketHandler.Protocol memory p,
+        MarketHandler.Actors memory a
+    ) internal virtual returns (MarketHandler) {
         return new FuzzedMarketHandler(p, a);
     }
 
@@ -217,7 +216,10 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
         // Job 1 milestone 0: 400 units, accepted by verifiers {0,1}; then a replay must fail.
         h.submitProof(0, 400, 1_001);
         h.settle(0, 1, 0);
-        assertEq(market.balanceOf(provider2, address(usd)), 400 * 800 - (400 * 800 * uint256(FEE_BPS) + 9_999) / 10_000);
+        assertEq(
+            market.balanceOf(provider2, address(usd)),
+            400 * 800 - (400 * 800 * uint256(FEE_BPS) + 9_999) / 10_000
+        );
         h.replaySettle();
         // Job 1 milestone 1 and job 2 milestone 0, settled together.
         h.submitProof(0, 500, 2_001);
@@ -244,7 +246,7 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
         assertEq(uint256(market.jobStatus(4)), uint256(IJobTypes.JobStatus.Expired));
         h.keeperSweep(); // job 5: delivery missed -> Failed, 50 JOULE slashed
         assertEq(uint256(market.jobStatus(5)), uint256(IJobTypes.JobStatus.Failed));
-        assertEq(market.balanceOf(tenant2, address(joule)), 50e18 * uint256(SLASH_PAYER_BPS) / 10_000);
+        assertEq(market.balanceOf(tenant2, address(joule)), (50e18 * uint256(SLASH_PAYER_BPS)) / 10_000);
 
         // Job 6: proof rejected by the verifiers -> Failed. Job 7: verifiers never answer -> Expired.
         h.createJob(2, 100, 100, 1, 1, 1 hours, 1 days, 5);
@@ -278,7 +280,7 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
         h.governance(5, 0);
         h.governance(6, 0); // token de-listed and listed again
         h.governance(6, 0);
-        (bool tokenAllowed,) = market.allowlist(address(usd));
+        (bool tokenAllowed, ) = market.allowlist(address(usd));
         assertTrue(tokenAllowed);
 
         // Stake, unbond, wait out the delay, withdraw.
@@ -363,7 +365,9 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
         // Credits are exactly provider payments + fees + refunds (usd) and slash proceeds (JOULE).
         address u = address(usd);
         assertEq(
-            handler.ghostCredited(u), handler.ghostPaid(u) + handler.ghostFees(u) + handler.ghostRefunds(u), "usd credits"
+            handler.ghostCredited(u),
+            handler.ghostPaid(u) + handler.ghostFees(u) + handler.ghostRefunds(u),
+            "usd credits"
         );
         assertEq(handler.ghostCredited(address(joule)), handler.ghostSlashed(), "JOULE credits != slashed");
     }
@@ -375,18 +379,26 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
             MarketHandler.JobGhost memory j = handler.ghostOf(ids[k]);
             IJobTypes.JobParams memory p = handler.paramsOf(ids[k]);
             uint256 escrow = market.heldInEscrow(ids[k], p, handler.assignmentOf(ids[k]));
-            assertEq(j.funded, uint256(p.request.maxUnits) * p.request.maxPricePerUnit, "funded != maxUnits x maxPrice");
             assertEq(
-                j.funded, j.paid + j.fees + j.refunds + escrow, string.concat("conservation, job ", vm.toString(ids[k]))
+                j.funded,
+                uint256(p.request.maxUnits) * p.request.maxPricePerUnit,
+                "funded != maxUnits x maxPrice"
+            );
+            assertEq(
+                j.funded,
+                j.paid + j.fees + j.refunds + escrow,
+                string.concat("conservation, job ", vm.toString(ids[k]))
             );
             // The escrow the market reports is the one the rules give.
             uint256 expected;
             if (j.status == IJobTypes.JobStatus.Open) expected = j.funded;
-            else if (j.status == IJobTypes.JobStatus.Assigned) expected = uint256(p.request.maxUnits - j.unitsSettled) * j.price;
+            else if (j.status == IJobTypes.JobStatus.Assigned)
+                expected = uint256(p.request.maxUnits - j.unitsSettled) * j.price;
             assertEq(escrow, expected, string.concat("escrowOf, job ", vm.toString(ids[k])));
             // Slash split: compensation never exceeds the slash, slashes only on Failed jobs.
             assertLe(j.compensation, j.slashed, "compensation > slashed");
-            if (j.slashed != 0) assertEq(uint256(j.status), uint256(IJobTypes.JobStatus.Failed), "slash on non-failed job");
+            if (j.slashed != 0)
+                assertEq(uint256(j.status), uint256(IJobTypes.JobStatus.Failed), "slash on non-failed job");
             funded += j.funded;
         }
         assertEq(funded, handler.ghostFunded(address(usd)), "sum of funded per job != funded per token");
@@ -402,7 +414,8 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
             assertEq(uint256(market.jobStatus(id)), uint256(j.status), string.concat("status, job ", tag));
             // The commitment: the params while open, then params + (winner, price) once assigned.
             bytes32 paramsHash = keccak256(abi.encode(handler.paramsOf(id)));
-            bytes32 commitment = j.assignedAt == 0 ? paramsHash : keccak256(abi.encode(paramsHash, j.bidder, uint256(j.price)));
+            bytes32 commitment =
+                j.assignedAt == 0 ? paramsHash : keccak256(abi.encode(paramsHash, j.bidder, uint256(j.price)));
             assertEq(market.commitment(id), commitment, string.concat("commitment, job ", tag));
             // The best on-chain bid is visible while the job is open; zeros after.
             bool bidLayout = j.status == IJobTypes.JobStatus.Open;
@@ -412,7 +425,8 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
             if (j.assignedAt == 0) continue;
             // Progress of an assigned job, and of one closed after assignment (nothing pending then).
             (uint8 settled, uint32 dd, uint32 vd, uint64 units, uint64 pending, uint64 energy) = market.jobProgress(id);
-            uint256 expectedVd = j.submittedAt == 0 ? 0 : uint256(j.submittedAt) + handler.paramsOf(id).verificationWindow;
+            uint256 expectedVd =
+                j.submittedAt == 0 ? 0 : uint256(j.submittedAt) + handler.paramsOf(id).verificationWindow;
             assertEq(settled, j.settled, string.concat("settled, job ", tag));
             assertEq(dd, j.deliveryDeadline, string.concat("deliveryDeadline, job ", tag));
             assertEq(vd, expectedVd, string.concat("verifyDeadline, job ", tag));
@@ -437,7 +451,7 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
                 assertGt(p.request.biddingEnd, j.createdAt, string.concat("biddingEnd <= creation, job ", tag));
                 assertLe(p.request.biddingEnd, j.createdAt + 30 days, string.concat("biddingEnd unbounded, job ", tag));
             } else if (s == IJobTypes.JobStatus.Assigned) {
-                (uint8 settled, uint32 dd, uint32 vd,,,) = market.jobProgress(id);
+                (uint8 settled, uint32 dd, uint32 vd, , , ) = market.jobProgress(id);
                 // Delivery deadline: the window from assignment, extended at most one verification window per
                 // settled milestone (the clock stops only while a proof waits, and a proof waits at most that long).
                 assertGt(dd, 0, string.concat("no delivery deadline, job ", tag));
@@ -447,7 +461,11 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
                     string.concat("delivery deadline unbounded, job ", tag)
                 );
                 if (vd != 0) {
-                    assertLe(vd, uint256(dd) + p.verificationWindow, string.concat("verify deadline unbounded, job ", tag));
+                    assertLe(
+                        vd,
+                        uint256(dd) + p.verificationWindow,
+                        string.concat("verify deadline unbounded, job ", tag)
+                    );
                 }
             }
         }
@@ -460,7 +478,11 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
 
     function _checkGovernance() internal view {
         assertEq(handler.governanceFundMoves(), 0, "governance moved a balance, escrow or stake");
-        assertEq(handler.pausedExitReverts(), 0, "pause blocked an exit (withdraw/claim/expire/settle/award/cancel/prove)");
+        assertEq(
+            handler.pausedExitReverts(),
+            0,
+            "pause blocked an exit (withdraw/claim/expire/settle/award/cancel/prove)"
+        );
         assertEq(handler.newBusinessWhilePaused(), 0, "a job or bid was accepted while paused");
         IJobMarket.Parameters memory prm = market.parameters();
         assertEq(prm.paused, handler.ghostPaused(), "paused flag");
@@ -469,7 +491,7 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
         assertEq(prm.slashPayerShareBps, handler.ghostSlashShareBps(), "slash payer share");
         assertEq(prm.treasury, handler.ghostTreasury(), "treasury");
         (, bool verifierAllowed) = market.allowlist(address(verifier));
-        (bool tokenAllowed,) = market.allowlist(address(usd));
+        (bool tokenAllowed, ) = market.allowlist(address(usd));
         assertEq(verifierAllowed, handler.ghostVerifierAllowed(), "verifier allowlist");
         assertEq(tokenAllowed, handler.ghostTokenAllowed(), "token allowlist");
     }
@@ -508,7 +530,11 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
             (uint256 s, uint256 locked, uint256 unbonding, uint40 unlockAt) = registry.stakeOf(provs[i]);
             string memory who = vm.toString(provs[i]);
             assertLe(locked + unbonding, s, string.concat("locked + unbonding > stake, ", who));
-            assertEq(locked, handler.expectedLocked(provs[i]), string.concat("locked != sum of live jobs' collateral, ", who));
+            assertEq(
+                locked,
+                handler.expectedLocked(provs[i]),
+                string.concat("locked != sum of live jobs' collateral, ", who)
+            );
             assertEq(s, handler.ghostStake(provs[i]), string.concat("stake, ", who));
             assertEq(unbonding, handler.ghostUnbonding(provs[i]), string.concat("unbonding, ", who));
             assertEq(unlockAt, handler.ghostUnlockAt(provs[i]), string.concat("unlockAt, ", who));
@@ -572,7 +598,11 @@ contract MarketInvariantsTest is JouleFixture, InvariantTest {
         console.log("completed early (all units before the last milestone)", handler.earlyCompletions());
         console.log("sweeps / jobs moved by sweeps", handler.sweeps(), handler.sweepMoves());
         console.log("exits while paused", handler.exitsWhilePaused());
-        console.log("InsufficientFreeStake / RequirementsNotMet", handler.insufficientFreeStakeReverts(), handler.requirementsNotMetReverts());
+        console.log(
+            "InsufficientFreeStake / RequirementsNotMet",
+            handler.insufficientFreeStakeReverts(),
+            handler.requirementsNotMetReverts()
+        );
         console.log("NonceUsed reverts", handler.nonceUsedReverts());
         console.log("JOULE minted as rewards", handler.ghostMintedTotal());
     }

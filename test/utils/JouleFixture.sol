@@ -86,16 +86,17 @@ abstract contract JouleFixture is Test {
     }
 
     function defaultSettings() internal pure returns (IJobMarket.MarketSettings memory) {
-        return IJobMarket.MarketSettings({
-            feeBps: FEE_BPS,
-            verificationWindow: VERIFY_WINDOW,
-            slashPayerShareBps: SLASH_PAYER_BPS,
-            unbondingDelay: UNBONDING,
-            rewardGenesis: 0,
-            epochLength: EPOCH,
-            initialEmission: EMISSION,
-            halvingInterval: HALVING
-        });
+        return
+            IJobMarket.MarketSettings({
+                feeBps: FEE_BPS,
+                verificationWindow: VERIFY_WINDOW,
+                slashPayerShareBps: SLASH_PAYER_BPS,
+                unbondingDelay: UNBONDING,
+                rewardGenesis: 0,
+                epochLength: EPOCH,
+                initialEmission: EMISSION,
+                halvingInterval: HALVING
+            });
     }
 
     function _makeVerifiers() private {
@@ -145,19 +146,20 @@ abstract contract JouleFixture is Test {
     }
 
     /// @dev The params the market stores for a request created by `tenant_` and paid by `payer_` now.
-    function paramsFor(address tenant_, address payer_, IJobTypes.JobRequest memory r)
-        internal
-        view
-        returns (IJobTypes.JobParams memory)
-    {
-        return IJobTypes.JobParams({
-            tenant: tenant_,
-            payer: payer_,
-            feeBps: market.parameters().feeBps,
-            slashPayerShareBps: market.parameters().slashPayerShareBps,
-            verificationWindow: market.parameters().verificationWindow,
-            request: r
-        });
+    function paramsFor(
+        address tenant_,
+        address payer_,
+        IJobTypes.JobRequest memory r
+    ) internal view returns (IJobTypes.JobParams memory) {
+        return
+            IJobTypes.JobParams({
+                tenant: tenant_,
+                payer: payer_,
+                feeBps: market.parameters().feeBps,
+                slashPayerShareBps: market.parameters().slashPayerShareBps,
+                verificationWindow: market.parameters().verificationWindow,
+                request: r
+            });
     }
 
     function createJob(IJobTypes.JobRequest memory r) internal returns (uint256 jobId, IJobTypes.JobParams memory p) {
@@ -175,10 +177,10 @@ abstract contract JouleFixture is Test {
 
     /// @dev Creates a job, bids `price` from `provider`, and awards it after bidding.
     /// The assignment is recorded in `assignments[jobId]`.
-    function createAssignedJob(IJobTypes.JobRequest memory r, uint128 price)
-        internal
-        returns (uint256 jobId, IJobTypes.JobParams memory p)
-    {
+    function createAssignedJob(
+        IJobTypes.JobRequest memory r,
+        uint128 price
+    ) internal returns (uint256 jobId, IJobTypes.JobParams memory p) {
         (jobId, p) = createJob(r);
         vm.prank(provider);
         market.placeBid(jobId, p, price);
@@ -193,23 +195,29 @@ abstract contract JouleFixture is Test {
         return abi.encodePacked(r, s, v);
     }
 
-    function attestation(uint256 jobId, uint8 milestone, uint64 units, uint64 energyWh, bool accepted)
-        internal
-        pure
-        returns (IJobTypes.WorkAttestation memory)
-    {
-        return IJobTypes.WorkAttestation({
-            jobId: jobId,
-            milestone: milestone,
-            resultRoot: keccak256(abi.encode("root", jobId, milestone)),
-            units: units,
-            energyWh: energyWh,
-            accepted: accepted
-        });
+    function attestation(
+        uint256 jobId,
+        uint8 milestone,
+        uint64 units,
+        uint64 energyWh,
+        bool accepted
+    ) internal pure returns (IJobTypes.WorkAttestation memory) {
+        return
+            IJobTypes.WorkAttestation({
+                jobId: jobId,
+                milestone: milestone,
+                resultRoot: keccak256(abi.encode("root", jobId, milestone)),
+                units: units,
+                energyWh: energyWh,
+                accepted: accepted
+            });
     }
 
     /// @dev Signatures of the first `count` verifiers (ascending addresses), concatenated.
-    function signAttestation(IJobTypes.WorkAttestation memory a, uint256 count) internal view returns (bytes memory sigs) {
+    function signAttestation(
+        IJobTypes.WorkAttestation memory a,
+        uint256 count
+    ) internal view returns (bytes memory sigs) {
         bytes32 digest = market.hashAttestation(a);
         for (uint256 i; i < count; ++i) {
             (uint8 v, bytes32 r, bytes32 s) = vm.sign(verifierKeys[i], digest);

@@ -71,7 +71,7 @@ abstract contract Test {
 
     /// @notice A deterministic address derived from `name` (private key = keccak256(name)), labelled in traces.
     function makeAddr(string memory name) internal virtual returns (address addr) {
-        (addr,) = makeAddrAndKey(name);
+        (addr, ) = makeAddrAndKey(name);
     }
 
     /// @notice A deterministic address and its private key (keccak256(name)), labelled in traces; the key
@@ -240,11 +240,12 @@ abstract contract Test {
         assertApproxEqAbs(left, right, maxDelta, "assertApproxEqAbs(uint256) failed");
     }
 
-    function assertApproxEqAbs(uint256 left, uint256 right, uint256 maxDelta, string memory message)
-        internal
-        pure
-        virtual
-    {
+    function assertApproxEqAbs(
+        uint256 left,
+        uint256 right,
+        uint256 maxDelta,
+        string memory message
+    ) internal pure virtual {
         uint256 delta = left > right ? left - right : right - left;
         if (delta > maxDelta) {
             fail(
@@ -266,10 +267,12 @@ abstract contract Test {
 
     // ─── Internal helpers ──────────────────────────────────────────────────────────────────────
 
-    function _failCompare(string memory message, string memory left, string memory op, string memory right)
-        private
-        pure
-    {
+    function _failCompare(
+        string memory message,
+        string memory left,
+        string memory op,
+        string memory right
+    ) private pure {
         fail(string.concat(message, ": ", left, op, right));
     }
 
