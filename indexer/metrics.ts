@@ -8,15 +8,14 @@
  * the chain-progress gauges from the database before each scrape, so they are right
  * in either deployment.
  *
+ * When the sync runs alone (`npm run indexer:sync` with `METRICS_PORT`), `serveMetrics`
+ * serves the same set on `/metrics`, with `/health`, without the API.
+ *
  * Tests create an isolated set with `createMetrics()`.
  */
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  collectDefaultMetrics,
-} from "prom-client";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface IndexerMetrics {
   readonly registry: Registry;
@@ -64,9 +63,7 @@ export interface CreateMetricsOptions {
   now?: () => number;
 }
 
-export function createMetrics(
-  options: CreateMetricsOptions = {},
-): IndexerMetrics {
+export function createMetrics(options: CreateMetricsOptions = {}): IndexerMetrics {
   const registry = options.registry ?? new Registry();
   const now = options.now ?? Date.now;
   const registers = [registry];
@@ -75,11 +72,7 @@ export function createMetrics(
   // Per-second buckets of the last EVENT_RATE_WINDOW_SECONDS: [second, count].
   const buckets: Array<[number, number]> = [];
   const pruneBuckets = (second: number) => {
-    while (
-      buckets.length > 0 &&
-      buckets[0]![0] <= second - EVENT_RATE_WINDOW_SECONDS
-    )
-      buckets.shift();
+    while (buckets.length > 0 && buckets[0]![0] <= second - EVENT_RATE_WINDOW_SECONDS) buckets.shift();
   };
 
   const indexedBlock = new Gauge({
@@ -167,8 +160,7 @@ export function createMetrics(
     registers,
   });
 
-  const toNumber = (v: bigint | number) =>
-    typeof v === "bigint" ? Number(v) : v;
+  const toNumber = (v: bigint | number) => (typeof v === "bigint" ? Number(v) : v);
 
   return {
     registry,
@@ -200,8 +192,7 @@ export function createMetrics(
       if (indexed != null) indexedBlock.set(toNumber(indexed));
       if (head != null) headBlock.set(toNumber(head));
       if (safe != null) safeBlock.set(toNumber(safe));
-      if (indexed != null && head != null)
-        lagBlocks.set(Math.max(0, toNumber(head) - toNumber(indexed)));
+      if (indexed != null && head != null) lagBlocks.set(Math.max(0, toNumber(head) - toNumber(indexed)));
     },
     async timeRpc(method, call) {
       const end = rpcLatency.startTimer({ method });
@@ -219,3 +210,71 @@ export function createMetrics(
 
 /** The process-wide metrics, shared by sync and API. */
 export const metrics: IndexerMetrics = createMetrics({ defaultMetrics: true });
+
+export interface MetricsServer {
+  /** Base URL, e.g. http://127.0.0.1:9464 (`${url}/metrics`, `${url}/health`). */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface ServeMetricsOptions {
+  metrics: IndexerMetrics;
+  /** 0 picks a free port. */
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Fields added to `/health`'s `{ "status": "ok" }` (bigints are sent as strings). */
+  health?: () => Record<string, unknown>;
+}
+
+/**
+ * Serves `GET /metrics` (Prometheus text) and `GET /health` over HTTP, for a process that has no GraphQL API
+ * to serve them (the sync alone). Rejects with the listen error (e.g. EADDRINUSE) if the port cannot be bound.
+ */
+export async function serveMetrics(options: ServeMetricsOptions): Promise<MetricsServer> {
+  const { registry } = options.metrics;
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+    res.end(JSON.stringify(body, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+  };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("allow", "GET, HEAD");
+      return json(res, 405, { error: "method not allowed" });
+    }
+    if (path === "/health") return json(res, 200, { status: "ok", ...options.health?.() });
+    if (path === "/metrics") {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { "content-type": registry.contentType });
+          res.end(text);
+        },
+        (error: unknown) => json(res, 500, { error: `cannot collect metrics: ${String(error)}` }),
+      );
+      return;
+    }
+    return json(res, 404, { error: "not found", routes: ["/metrics", "/health"] });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${address.port}`,
+    port: address.port,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets of a scraper would otherwise hold close() open.
+        server.closeAllConnections();
+      })),
+  };
+}

@@ -218,7 +218,7 @@ describe("indexer under faults (e2e)", () => {
     await waitFor(r, 10n);
     const killed = await sql(
       db.url,
-      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'joule-indexer-sync'`,
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'joule-indexer-sync' AND datname = current_database()`,
     );
     assert.equal(killed.length, 1);
     await waitFor(r, head, 60_000);

@@ -60,6 +60,24 @@ describe("loadConfig", () => {
     rejects({ ...base, RPC_BACKOFF_BASE_MS: "100", RPC_BACKOFF_MAX_MS: "10" }, "RPC_BACKOFF_MAX_MS");
   });
 
+  it("serves metrics only when METRICS_PORT is set, on 0.0.0.0 unless METRICS_HOST says otherwise", () => {
+    const off = loadConfig(base);
+    assert.equal(off.metricsPort, undefined);
+    assert.equal(off.metricsHost, undefined);
+    assert.equal(loadConfig({ ...base, METRICS_PORT: "" }).metricsPort, undefined);
+    assert.equal(loadConfig({ ...base, METRICS_HOST: "127.0.0.1" }).metricsPort, undefined);
+    const on = loadConfig({ ...base, METRICS_PORT: " 9464 " });
+    assert.equal(on.metricsPort, 9464);
+    assert.equal(on.metricsHost, "0.0.0.0");
+    assert.equal(loadConfig({ ...base, METRICS_PORT: "9464", METRICS_HOST: "127.0.0.1" }).metricsHost, "127.0.0.1");
+    assert.equal(loadConfig({ ...base, METRICS_PORT: "9464", METRICS_HOST: "::1" }).metricsHost, "::1");
+    rejects({ ...base, METRICS_PORT: "0" }, "METRICS_PORT");
+    rejects({ ...base, METRICS_PORT: "65536" }, "METRICS_PORT");
+    rejects({ ...base, METRICS_PORT: "http" }, "METRICS_PORT");
+    rejects({ ...base, METRICS_PORT: "-1" }, "METRICS_PORT");
+    rejects({ ...base, METRICS_PORT: "9464", METRICS_HOST: "http://x/" }, "METRICS_HOST");
+  });
+
   it("does not print the database password in its error", () => {
     try {
       loadConfig({ ...base, DATABASE_URL: "mysql://user:secret@host/db" });

@@ -40,6 +40,10 @@ export type SyncConfig = {
   rpcBackoffMaxMs: number;
   /** Delay before the loop retries after an error it survives (RPC down, DB lost). */
   errorBackoffMaxMs: number;
+  /** Where the sync process alone serves Prometheus `/metrics` and `/health` (METRICS_PORT); unset = not served. */
+  metricsPort?: number;
+  /** Interface for it (METRICS_HOST, default 0.0.0.0 so a scraper on another host reaches it). */
+  metricsHost?: string;
 };
 
 type Env = Record<string, string | undefined>;
@@ -195,6 +199,7 @@ export function loadConfig(env: Env = process.env): SyncConfig {
   const rpcBackoffMaxMs = int(env, "RPC_BACKOFF_MAX_MS", 15_000, 1);
   if (rpcBackoffMaxMs < rpcBackoffBaseMs)
     throw new ConfigError("RPC_BACKOFF_MAX_MS", `must be ≥ RPC_BACKOFF_BASE_MS (${rpcBackoffBaseMs})`);
+  const metrics = metricsEndpoint(env);
 
   return {
     rpcUrls,
@@ -214,5 +219,16 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     rpcBackoffBaseMs,
     rpcBackoffMaxMs,
     errorBackoffMaxMs: int(env, "ERROR_BACKOFF_MAX_MS", 30_000, 1),
+    ...metrics,
   };
+}
+
+/** METRICS_PORT (1–65535; unset or empty = off) and METRICS_HOST. */
+function metricsEndpoint(env: Env): { metricsPort?: number; metricsHost?: string } {
+  if (env.METRICS_PORT === undefined || env.METRICS_PORT.trim() === "") return {};
+  const host = env.METRICS_HOST?.trim();
+  const port = int(env, "METRICS_PORT", 0, 1, 65_535);
+  if (host !== undefined && !/^[A-Za-z0-9.:\[\]-]+$/.test(host))
+    throw new ConfigError("METRICS_HOST", `must be a host name or IP address, got ${JSON.stringify(env.METRICS_HOST)}`);
+  return { metricsPort: port, metricsHost: host || "0.0.0.0" };
 }

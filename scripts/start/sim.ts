@@ -5,6 +5,7 @@
 import { type Address, erc20Abi, type Hex, keccak256, stringToHex, type TransactionReceipt } from "viem";
 import {
   acceptBid,
+  type Assignment,
   award,
   cancelJob,
   claim,
@@ -46,9 +47,6 @@ export const SETTINGS = {
   initialEmission: 1_000n * JOULE,
   halvingInterval: 24,
 } as const;
-
-/** `IJobTypes.Assignment` (the SDK's `Assignment` type is not exported from its package entry). */
-export type Assignment = { provider: Address; pricePerUnit: bigint };
 
 export type RefundReason =
   | "ASSIGNMENT_EXCESS"
