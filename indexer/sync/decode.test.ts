@@ -154,10 +154,24 @@ describe("decodeLog", () => {
     assert.throws(() => decodeLog({ ...p, data: p.data.slice(0, 100) }), /cannot decode/);
   });
 
-  it("serialises args as JSON jsonb accepts: bigints as strings, NUL replaced", () => {
+  it("serialises args as JSON PostgreSQL accepts: bigints as strings, NUL replaced", () => {
     assert.equal(
       argsJson({ a: 2n ** 256n - 1n, s: "x\u0000y", n: 5 }),
       `{"a":"${2n ** 256n - 1n}","s":"x\ufffdy","n":5}`,
     );
+    // The hand-written serialiser matches JSON.stringify (bigints as strings) on nested and awkward values.
+    const reference = (v: unknown) =>
+      JSON.stringify(v, (_k, x) =>
+        typeof x === "bigint" ? x.toString() : typeof x === "string" ? x.replace(/\u0000/g, "\ufffd") : x,
+      );
+    const awkward = {
+      quote: 'a"b\\c\n\t',
+      unicode: "é😀\u2028",
+      nested: { p: { q: 1n, r: [true, null, "0xab", { x: -1 }] } },
+      skipped: undefined,
+      empty: {},
+      list: [],
+    };
+    assert.equal(argsJson(awkward), reference(awkward));
   });
 });

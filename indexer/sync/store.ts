@@ -1,9 +1,11 @@
 // PostgreSQL side of the sync engine: one connection (the single writer, holding an advisory lock), one
 // transaction per batch (events + derived rows + checkpoint), the undo journal and reorg rollback.
 //
-// All bulk writes are set-based: each table gets one statement per batch that reads its rows from a JSON array
-// (`json_populate_recordset(NULL::table, $1)`), so PostgreSQL converts the values with the table's own types.
+// All bulk writes are set-based: each table's rows of a batch are streamed with COPY into a staging table
+// (copy.ts) and written by one INSERT … SELECT, so PostgreSQL converts the values with the table's own types.
+// Small key sets (state to load, journal keys) travel as JSON arrays (`json_populate_recordset`).
 import pg from "pg";
+import { copyInto, copyText, copyValue, createStages, stage } from "./copy.ts";
 import { argsJson, type DecodedLog } from "./decode.ts";
 import { IndexerError, StateError } from "./errors.ts";
 import { applyEvents, firstKeys, secondKeys, type HandlerContext } from "./handlers.ts";
@@ -86,6 +88,37 @@ export function isTransientDbError(error: unknown): boolean {
   );
 }
 
+/**
+ * Statements of one transaction sent without waiting for each (node-postgres runs them in order): the indexer
+ * prepares the next table's rows while PostgreSQL writes the previous ones. `drain` surfaces the first failure.
+ */
+class Sent {
+  private list: Promise<unknown>[] = [];
+  add(p: Promise<unknown>): void {
+    p.catch(() => {}); // awaited (and rethrown) by drain
+    this.list.push(p);
+  }
+  async drain(): Promise<void> {
+    const list = this.list;
+    this.list = [];
+    for (const p of list) await p;
+  }
+}
+
+/** raw_events columns in the order copyRawEvents writes them. */
+const RAW_EVENT_COLUMNS = [
+  "chainId",
+  "txHash",
+  "logIndex",
+  "blockNumber",
+  "blockHash",
+  "txIndex",
+  "address",
+  "name",
+  "args",
+  "timestamp",
+];
+
 export class Store {
   private client: pg.Client | undefined;
   private columns = new Map<string, string[]>();
@@ -95,6 +128,8 @@ export class Store {
   private readonly hc: HandlerContext;
   /** Set by a rollback: the next batch's notification says reorg = true. */
   private afterReorg = false;
+  /** Staging tables filled in the current transaction (copy.ts). */
+  private staged = new Set<string>();
 
   constructor(url: string, chainId: number, hc: HandlerContext, log: (message: string) => void = () => {}) {
     this.url = url;
@@ -130,6 +165,12 @@ export class Store {
       await new Promise((r) => setTimeout(r, options.lockWaitMs ?? 1_000));
     }
     await this.loadColumns();
+    await createStages(client, [
+      "raw_events",
+      ...[...Object.values(ENTITY_TABLES), ...Object.values(ACCUMULATOR_TABLES), ...Object.values(HISTORY_TABLES)].map(
+        (spec: TableSpec) => spec.table,
+      ),
+    ]);
     return true;
   }
 
@@ -240,6 +281,8 @@ export class Store {
   async commitBatch(expected: Checkpoint, batch: Batch): Promise<BatchResult> {
     const db = this.db;
     await db.query("BEGIN");
+    this.staged.clear();
+    const sent = new Sent();
     try {
       // The checkpoint commits with the data, so a commit lost in a crash only means re-indexing that batch:
       // no need to wait for the WAL flush.
@@ -257,83 +300,131 @@ export class Store {
       if (batch.from !== expected.number + 1n)
         throw new IndexerError(`batch ${batch.from}..${batch.to} does not follow checkpoint ${expected.number}`);
 
-      const inserted = await this.insertRawEvents([...batch.discovered, ...batch.events], batch.timestamps);
+      const { fresh: inserted, clean, unique } = await this.findFresh(batch);
       // Idempotent on (chainId, txHash, logIndex): an event already stored is not applied twice.
       const fresh = batch.events.filter((e) => inserted.has(`${e.txHash}|${e.logIndex}`));
       const toApply = [...batch.discovered, ...fresh];
 
       const state = new BatchState();
       await this.loadState(state, toApply);
+      // From here on statements are queued: the handlers run while PostgreSQL copies the raw events, and each
+      // table's rows are prepared while the previous table is written.
+      this.copyRawEvents(sent, unique, inserted, batch.timestamps);
       applyEvents(state, toApply, batch.timestamps, this.hc);
-      if (batch.journal) await this.journal(state, batch.from, batch.to);
-      await this.writeState(state);
+      if (batch.journal) this.journal(sent, state, batch.from, batch.to);
+      this.writeState(sent, state, clean);
 
       if (batch.headers.length > 0) {
-        await db.query(
-          `INSERT INTO blocks SELECT * FROM json_populate_recordset(NULL::blocks, $1::json)
+        sent.add(
+          db.query(
+            `INSERT INTO blocks SELECT * FROM json_populate_recordset(NULL::blocks, $1::json)
            ON CONFLICT ("chainId", number) DO UPDATE SET hash = EXCLUDED.hash, "parentHash" = EXCLUDED."parentHash", timestamp = EXCLUDED.timestamp`,
-          [
-            json(
-              batch.headers.map((h) => ({
-                chainId: this.chainId,
-                number: h.number,
-                hash: h.hash,
-                parentHash: h.parentHash,
-                timestamp: new Date(Number(h.timestamp) * 1000).toISOString(),
-              })),
-            ),
-          ],
+            [
+              json(
+                batch.headers.map((h) => ({
+                  chainId: this.chainId,
+                  number: h.number,
+                  hash: h.hash,
+                  parentHash: h.parentHash,
+                  timestamp: new Date(Number(h.timestamp) * 1000).toISOString(),
+                })),
+              ),
+            ],
+          ),
         );
       }
-      await db.query(
-        `UPDATE checkpoints SET "blockNumber" = $2, "blockHash" = $3, "blockTimestamp" = $4, "safeBlockNumber" = $5, "headBlockNumber" = $6,
+      sent.add(
+        db.query(
+          `UPDATE checkpoints SET "blockNumber" = $2, "blockHash" = $3, "blockTimestamp" = $4, "safeBlockNumber" = $5, "headBlockNumber" = $6,
            "updatedAt" = now(), "headUpdatedAt" = now()
          WHERE "chainId" = $1`,
-        [
-          this.chainId,
-          batch.to.toString(),
-          batch.toHeader.hash,
-          new Date(Number(batch.toHeader.timestamp) * 1000).toISOString(),
-          batch.safe.toString(),
-          batch.head.toString(),
-        ],
+          [
+            this.chainId,
+            batch.to.toString(),
+            batch.toHeader.hash,
+            new Date(Number(batch.toHeader.timestamp) * 1000).toISOString(),
+            batch.safe.toString(),
+            batch.head.toString(),
+          ],
+        ),
       );
       // Delivered only if this transaction commits, so listeners never see an uncommitted batch.
-      await this.notify(batch.from, batch.to, this.afterReorg);
+      sent.add(this.notify(batch.from, batch.to, this.afterReorg));
+      await sent.drain();
       await db.query("COMMIT");
       this.afterReorg = false;
       return { inserted: fresh.length, skipped: batch.events.length - fresh.length, warnings: state.warnings };
     } catch (error) {
+      await sent.drain().catch(() => {});
       await db.query("ROLLBACK").catch(() => {});
       throw error;
     }
   }
 
-  private async insertRawEvents(events: DecodedLog[], timestamps: Map<bigint, bigint>): Promise<Set<string>> {
-    const inserted = new Set<string>();
-    const CHUNK = 5_000;
-    for (let i = 0; i < events.length; i += CHUNK) {
-      const chunk = events.slice(i, i + CHUNK);
-      // Hand-built JSON: args are already serialised, and this is the hottest path of a backfill.
-      let lastTs: bigint | undefined;
-      let iso = "";
-      const parts = chunk.map((e) => {
-        const ts = e.blockTimestamp ?? timestamps.get(e.blockNumber);
-        if (ts === undefined) throw new IndexerError(`no timestamp for block ${e.blockNumber}`);
-        if (ts !== lastTs) {
-          iso = new Date(Number(ts) * 1000).toISOString();
-          lastTs = ts;
-        }
-        return `{"chainId":${this.chainId},"txHash":"${e.txHash}","logIndex":${e.logIndex},"blockNumber":${e.blockNumber},"blockHash":"${e.blockHash}","txIndex":${e.txIndex === null ? "null" : e.txIndex},"address":"${e.address}","name":"${e.name}","args":${argsJson(e.args)},"timestamp":"${iso}"}`;
-      });
-      const { rows } = await this.db.query<{ txHash: string; logIndex: bigint }>(
-        `INSERT INTO raw_events SELECT * FROM json_populate_recordset(NULL::raw_events, $1::json)
-         ON CONFLICT ("chainId", "txHash", "logIndex") DO NOTHING RETURNING "txHash", "logIndex"`,
-        [`[${parts.join(",")}]`],
-      );
-      for (const r of rows) inserted.add(`${r.txHash}|${r.logIndex}`);
+  /**
+   * Finds the batch's raw events and returns the keys ("txHash|logIndex") of those not stored before, and whether
+   * the batch is `clean`: none of its blocks had rows before (so its history rows cannot collide either). Normally none
+   * is (a batch starts after the checkpoint it commits with), which one index probe over the events' blocks
+   * confirms; otherwise (rows already in those blocks, or logs fetched for newly discovered contracts) the events
+   * are checked key by key.
+   */
+  private async findFresh(batch: Batch): Promise<{ fresh: Set<string>; clean: boolean; unique: DecodedLog[] }> {
+    const db = this.db;
+    const fresh = new Set<string>();
+    const unique: DecodedLog[] = [];
+    for (const e of [...batch.discovered, ...batch.events]) {
+      const key = `${e.txHash}|${e.logIndex}`;
+      if (fresh.has(key)) continue; // a node listing a log twice
+      fresh.add(key);
+      unique.push(e);
     }
-    return inserted;
+    if (unique.length === 0) return { fresh, clean: true, unique };
+    let low = unique[0]!.blockNumber;
+    let high = low;
+    for (const e of unique) {
+      if (e.blockNumber < low) low = e.blockNumber;
+      if (e.blockNumber > high) high = e.blockNumber;
+    }
+    const { rows: any } = await db.query<{ found: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM raw_events WHERE "chainId" = $1 AND "blockNumber" BETWEEN $2 AND $3) AS found`,
+      [this.chainId, low.toString(), high.toString()],
+    );
+    const suspects = any[0]!.found ? unique : batch.discovered;
+    if (suspects.length > 0) {
+      const { rows } = await db.query<{ txHash: string; logIndex: bigint }>(
+        `SELECT k."txHash", k."logIndex" FROM json_populate_recordset(NULL::raw_events, $1::json) k
+         JOIN raw_events r ON r."chainId" = $2 AND r."txHash" = k."txHash" AND r."logIndex" = k."logIndex"`,
+        [JSON.stringify(suspects.map((e) => ({ txHash: e.txHash, logIndex: e.logIndex.toString() }))), this.chainId],
+      );
+      for (const r of rows) fresh.delete(`${r.txHash}|${r.logIndex}`);
+    }
+    return { fresh, clean: suspects.length === 0, unique };
+  }
+
+  /** Queues the COPY of the fresh raw events, in chunks so PostgreSQL starts on the first while the rest are built. */
+  private copyRawEvents(sent: Sent, unique: DecodedLog[], fresh: Set<string>, timestamps: Map<bigint, bigint>): void {
+    const CHUNK = 10_000;
+    let lastTs: bigint | undefined;
+    let iso = "";
+    let text = "";
+    let lines = 0;
+    for (const e of unique) {
+      if (!fresh.has(`${e.txHash}|${e.logIndex}`)) continue;
+      const ts = e.blockTimestamp ?? timestamps.get(e.blockNumber);
+      if (ts === undefined) throw new IndexerError(`no timestamp for block ${e.blockNumber}`);
+      if (ts !== lastTs) {
+        iso = new Date(Number(ts) * 1000).toISOString();
+        lastTs = ts;
+      }
+      text += `${this.chainId}\t${copyValue(e.txHash)}\t${e.logIndex}\t${e.blockNumber}\t${copyValue(e.blockHash)}\t${e.txIndex ?? "\\N"}\t${copyValue(e.address)}\t${e.name}\t${copyValue(argsJson(e.args))}\t${iso}\n`;
+      if (++lines === CHUNK) {
+        // Duplicates and stored keys were filtered out under the checkpoint's row lock: a plain COPY suffices.
+        sent.add(copyInto(this.db, "raw_events", RAW_EVENT_COLUMNS, text));
+        text = "";
+        lines = 0;
+      }
+    }
+    if (lines > 0) sent.add(copyInto(this.db, "raw_events", RAW_EVENT_COLUMNS, text));
   }
 
   private async select(spec: TableSpec, keys: Row[]): Promise<Row[]> {
@@ -383,26 +474,36 @@ export class Store {
   }
 
   /** Saves the pre-batch image of every state row the batch changes (NULL = row did not exist). */
-  private async journal(state: BatchState, from: bigint, to: bigint): Promise<void> {
-    const capture = async (spec: TableSpec, rows: Row[]) => {
+  private journal(sent: Sent, state: BatchState, from: bigint, to: bigint): void {
+    const capture = (spec: TableSpec, rows: Row[]) => {
       if (rows.length === 0) return;
       const keys = rows.map((r) => Object.fromEntries(spec.pk.map((c) => [c, r[c]])));
       const on = spec.pk.map((c) => `t.${q(c)} = k.${q(c)}`).join(" AND ");
       const pkJson = `jsonb_build_object(${spec.pk.map((c) => `'${c}', k.${q(c)}`).join(", ")})`;
-      await this.db.query(
-        `INSERT INTO undo_log ("chainId", "batchFrom", "batchTo", "tableName", pk, before)
+      sent.add(
+        this.db.query(
+          `INSERT INTO undo_log ("chainId", "batchFrom", "batchTo", "tableName", pk, before)
          SELECT $2, $3, $4, $5, ${pkJson}, CASE WHEN t.${q(spec.pk[0]!)} IS NULL THEN NULL ELSE to_jsonb(t) END
          FROM json_populate_recordset(NULL::${q(spec.table)}, $1::json) k LEFT JOIN ${q(spec.table)} t ON ${on}`,
-        [json(keys), this.chainId, from.toString(), to.toString(), spec.table],
+          [json(keys), this.chainId, from.toString(), to.toString(), spec.table],
+        ),
       );
     };
-    for (const name of Object.keys(ENTITY_TABLES) as EntityName[])
-      await capture(ENTITY_TABLES[name], state.dirtyRows(name));
+    for (const name of Object.keys(ENTITY_TABLES) as EntityName[]) capture(ENTITY_TABLES[name], state.dirtyRows(name));
     for (const name of Object.keys(ACCUMULATOR_TABLES) as AccumulatorName[])
-      await capture(ACCUMULATOR_TABLES[name], [...state.deltas[name].values()]);
+      capture(ACCUMULATOR_TABLES[name], [...state.deltas[name].values()]);
   }
 
-  private async writeState(state: BatchState): Promise<void> {
+  /** Queues the COPY of `rows` into the staging table of `table`; returns the staging table's name. */
+  private stageRows(sent: Sent, table: string, rows: Row[]): string {
+    const columns = this.cols(table);
+    const { name, done } = stage(this.db, table, columns, copyText(rows, columns), this.staged);
+    sent.add(done);
+    return name;
+  }
+
+  /** `clean`: no row of the batch's blocks existed before, so history rows are copied straight into their tables. */
+  private writeState(sent: Sent, state: BatchState, clean: boolean): void {
     for (const name of Object.keys(ENTITY_TABLES) as EntityName[]) {
       const spec = ENTITY_TABLES[name];
       const rows = state.dirtyRows(name);
@@ -411,10 +512,11 @@ export class Store {
         .filter((c) => !spec.pk.includes(c))
         .map((c) => `${q(c)} = EXCLUDED.${q(c)}`)
         .join(", ");
-      await this.db.query(
-        `INSERT INTO ${q(spec.table)} SELECT * FROM json_populate_recordset(NULL::${q(spec.table)}, $1::json)
-         ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
-        [json(rows)],
+      const staged = this.stageRows(sent, spec.table, rows);
+      sent.add(
+        this.db.query(
+          `INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
+        ),
       );
     }
     for (const name of Object.keys(ACCUMULATOR_TABLES) as AccumulatorName[]) {
@@ -431,19 +533,31 @@ export class Store {
               : `${q(c)} = EXCLUDED.${q(c)}`,
         )
         .join(", ");
-      await this.db.query(
-        `INSERT INTO ${q(spec.table)} AS t SELECT * FROM json_populate_recordset(NULL::${q(spec.table)}, $1::json)
-         ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
-        [json(rows)],
+      const staged = this.stageRows(sent, spec.table, rows);
+      sent.add(
+        this.db.query(
+          `INSERT INTO ${q(spec.table)} AS t SELECT * FROM ${staged} ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
+        ),
       );
     }
     for (const [name, spec] of Object.entries(HISTORY_TABLES) as [HistoryName, TableSpec][]) {
       const rows = state.history[name];
       if (rows.length === 0) continue;
-      await this.db.query(
-        `INSERT INTO ${q(spec.table)} SELECT * FROM json_populate_recordset(NULL::${q(spec.table)}, $1::json) ON CONFLICT DO NOTHING`,
-        [json(rows)],
-      );
+      if (clean) {
+        // Like ON CONFLICT DO NOTHING within the batch: the first row with a key wins.
+        const seen = new Set<string>();
+        const unique = rows.filter((r) => {
+          const key = spec.pk.map((c) => String(r[c])).join("|");
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        });
+        const columns = this.cols(spec.table);
+        sent.add(copyInto(this.db, q(spec.table), columns, copyText(unique, columns)));
+      } else {
+        const staged = this.stageRows(sent, spec.table, rows);
+        sent.add(this.db.query(`INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT DO NOTHING`));
+      }
     }
   }
 
