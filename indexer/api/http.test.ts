@@ -140,6 +140,24 @@ describe("health and readiness", () => {
     }
   });
 
+  test("a busy port: startApi rejects and leaves no database connection behind", async () => {
+    const busyPort = Number(new URL(h.api.url).port);
+    const listeners = async () => {
+      const rows = await h.prisma.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+      );
+      return rows[0]!.n;
+    };
+    const before = await listeners();
+    await assert.rejects(
+      startApi({ databaseUrl: h.database.url, port: busyPort, metrics: createMetrics() }),
+      (e: NodeJS.ErrnoException) => e.code === "EADDRINUSE",
+    );
+    // The failed API's LISTEN connection was closed (it is the one that would keep the process alive).
+    for (let i = 0; i < 50 && (await listeners()) > before; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await listeners(), before);
+  });
+
   test("GraphiQL only when enabled (development)", async () => {
     const html = { headers: { accept: "text/html" } };
     assert.doesNotMatch(await (await fetch(`${h.api.url}/graphql`, html)).text(), /graphiql/i);

@@ -247,16 +247,24 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
     });
   });
 
-  await notify?.start();
   const port = options.port ?? 4000;
   const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await notify?.start();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // A busy port (or an unreachable database) must not leave the LISTEN connection and the pool holding the process.
+    live.close();
+    await notify?.close().catch(() => {});
+    await prisma.$disconnect().catch(() => {});
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${urlHost === "0.0.0.0" ? "127.0.0.1" : urlHost}:${address.port}`;
