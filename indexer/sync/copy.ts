@@ -73,19 +73,15 @@ export async function createStages(db: pg.Client, tables: string[]): Promise<voi
   }
 }
 
-/**
- * Streams `text` (COPY text lines for `columns`) into `relation` (a quoted table name). The statement is queued on
- * the connection at once (node-postgres runs queued statements in order), so callers may queue more before
- * awaiting this one.
- */
+/** Streams `text` (COPY text lines for `columns`) into `relation` (a quoted table name). */
 export function copyInto(db: pg.Client, relation: string, columns: string[], text: string): Promise<void> {
   const stream = db.query(copyFrom(`COPY ${relation} (${columns.map(q).join(", ")}) FROM STDIN`));
   return pipeline(Readable.from([text]), stream);
 }
 
 /**
- * Queues `text` into the staging table of `table`, emptying it first when it was already used in this
- * transaction. Returns the staging table's quoted name for the INSERT … SELECT, and the copy's completion.
+ * The COPY of `text` into the staging table of `table`, emptying it first when it was already used in this
+ * transaction, as a statement to start later (`start`), and the staging table's quoted name for the INSERT … SELECT.
  */
 export function stage(
   db: pg.Client,
@@ -93,9 +89,10 @@ export function stage(
   columns: string[],
   text: string,
   usedInTransaction: Set<string>,
-): { name: string; done: Promise<unknown> } {
+): { name: string; start: () => Promise<unknown> } {
   const name = q(stageOf(table));
-  const cleared = usedInTransaction.has(table) ? db.query(`DELETE FROM ${name}`) : undefined;
+  const used = usedInTransaction.has(table);
   usedInTransaction.add(table);
-  return { name, done: Promise.all([cleared, copyInto(db, name, columns, text)]) };
+  const copy = () => copyInto(db, name, columns, text);
+  return { name, start: used ? () => db.query(`DELETE FROM ${name}`).then(copy) : copy };
 }

@@ -89,19 +89,38 @@ export function isTransientDbError(error: unknown): boolean {
 }
 
 /**
- * Statements of one transaction sent without waiting for each (node-postgres runs them in order): the indexer
- * prepares the next table's rows while PostgreSQL writes the previous ones. `drain` surfaces the first failure.
+ * The statements of one transaction, run one after another as they are added: the first starts at once, the next
+ * when the previous has finished. Callers prepare the next statement's rows while PostgreSQL runs the previous one
+ * (node-postgres must not be handed a query while another runs). After a failure the rest are skipped; `drain`
+ * waits for the queue and throws the first failure.
  */
 class Sent {
-  private list: Promise<unknown>[] = [];
-  add(p: Promise<unknown>): void {
-    p.catch(() => {}); // awaited (and rethrown) by drain
-    this.list.push(p);
+  private queue: (() => Promise<unknown>)[] = [];
+  private running: Promise<void> | undefined;
+  private failure: { error: unknown } | undefined;
+
+  add(start: () => Promise<unknown>): void {
+    this.queue.push(start);
+    this.running ??= this.pump();
   }
+
+  private async pump(): Promise<void> {
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      if (this.failure) continue;
+      try {
+        await next();
+      } catch (error) {
+        this.failure = { error };
+      }
+    }
+    this.running = undefined;
+  }
+
   async drain(): Promise<void> {
-    const list = this.list;
-    this.list = [];
-    for (const p of list) await p;
+    while (this.running) await this.running;
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) throw failure.error;
   }
 }
 
@@ -315,7 +334,7 @@ export class Store {
       this.writeState(sent, state, clean);
 
       if (batch.headers.length > 0) {
-        sent.add(
+        sent.add(() =>
           db.query(
             `INSERT INTO blocks SELECT * FROM json_populate_recordset(NULL::blocks, $1::json)
            ON CONFLICT ("chainId", number) DO UPDATE SET hash = EXCLUDED.hash, "parentHash" = EXCLUDED."parentHash", timestamp = EXCLUDED.timestamp`,
@@ -333,7 +352,7 @@ export class Store {
           ),
         );
       }
-      sent.add(
+      sent.add(() =>
         db.query(
           `UPDATE checkpoints SET "blockNumber" = $2, "blockHash" = $3, "blockTimestamp" = $4, "safeBlockNumber" = $5, "headBlockNumber" = $6,
            "updatedAt" = now(), "headUpdatedAt" = now()
@@ -349,7 +368,8 @@ export class Store {
         ),
       );
       // Delivered only if this transaction commits, so listeners never see an uncommitted batch.
-      sent.add(this.notify(batch.from, batch.to, this.afterReorg));
+      const reorg = this.afterReorg;
+      sent.add(() => this.notify(batch.from, batch.to, reorg));
       await sent.drain();
       await db.query("COMMIT");
       this.afterReorg = false;
@@ -419,12 +439,13 @@ export class Store {
       text += `${this.chainId}\t${copyValue(e.txHash)}\t${e.logIndex}\t${e.blockNumber}\t${copyValue(e.blockHash)}\t${e.txIndex ?? "\\N"}\t${copyValue(e.address)}\t${e.name}\t${copyValue(argsJson(e.args))}\t${iso}\n`;
       if (++lines === CHUNK) {
         // Duplicates and stored keys were filtered out under the checkpoint's row lock: a plain COPY suffices.
-        sent.add(copyInto(this.db, "raw_events", RAW_EVENT_COLUMNS, text));
+        const chunk = text;
+        sent.add(() => copyInto(this.db, "raw_events", RAW_EVENT_COLUMNS, chunk));
         text = "";
         lines = 0;
       }
     }
-    if (lines > 0) sent.add(copyInto(this.db, "raw_events", RAW_EVENT_COLUMNS, text));
+    if (lines > 0) sent.add(() => copyInto(this.db, "raw_events", RAW_EVENT_COLUMNS, text));
   }
 
   private async select(spec: TableSpec, keys: Row[]): Promise<Row[]> {
@@ -480,7 +501,7 @@ export class Store {
       const keys = rows.map((r) => Object.fromEntries(spec.pk.map((c) => [c, r[c]])));
       const on = spec.pk.map((c) => `t.${q(c)} = k.${q(c)}`).join(" AND ");
       const pkJson = `jsonb_build_object(${spec.pk.map((c) => `'${c}', k.${q(c)}`).join(", ")})`;
-      sent.add(
+      sent.add(() =>
         this.db.query(
           `INSERT INTO undo_log ("chainId", "batchFrom", "batchTo", "tableName", pk, before)
          SELECT $2, $3, $4, $5, ${pkJson}, CASE WHEN t.${q(spec.pk[0]!)} IS NULL THEN NULL ELSE to_jsonb(t) END
@@ -497,8 +518,8 @@ export class Store {
   /** Queues the COPY of `rows` into the staging table of `table`; returns the staging table's name. */
   private stageRows(sent: Sent, table: string, rows: Row[]): string {
     const columns = this.cols(table);
-    const { name, done } = stage(this.db, table, columns, copyText(rows, columns), this.staged);
-    sent.add(done);
+    const { name, start } = stage(this.db, table, columns, copyText(rows, columns), this.staged);
+    sent.add(start);
     return name;
   }
 
@@ -513,7 +534,7 @@ export class Store {
         .map((c) => `${q(c)} = EXCLUDED.${q(c)}`)
         .join(", ");
       const staged = this.stageRows(sent, spec.table, rows);
-      sent.add(
+      sent.add(() =>
         this.db.query(
           `INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
         ),
@@ -534,7 +555,7 @@ export class Store {
         )
         .join(", ");
       const staged = this.stageRows(sent, spec.table, rows);
-      sent.add(
+      sent.add(() =>
         this.db.query(
           `INSERT INTO ${q(spec.table)} AS t SELECT * FROM ${staged} ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
         ),
@@ -553,10 +574,11 @@ export class Store {
           return true;
         });
         const columns = this.cols(spec.table);
-        sent.add(copyInto(this.db, q(spec.table), columns, copyText(unique, columns)));
+        const text = copyText(unique, columns);
+        sent.add(() => copyInto(this.db, q(spec.table), columns, text));
       } else {
         const staged = this.stageRows(sent, spec.table, rows);
-        sent.add(this.db.query(`INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT DO NOTHING`));
+        sent.add(() => this.db.query(`INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT DO NOTHING`));
       }
     }
   }
