@@ -3,6 +3,7 @@
  * `orderBy` enums, connections, list and single-row queries), plus relations, statistics,
  * `_meta` and subscriptions; and the resolvers for all of it.
  */
+import { argsKey } from "./snapshot-cache.ts";
 import type { GraphQLSchema } from "graphql";
 import { createSchema } from "graphql-yoga";
 import { ENTITIES, Payout, Protocol, Provider, enums, singular } from "./entities.ts";
@@ -37,6 +38,8 @@ export interface ApiContext {
   live: LiveUpdates;
   meta: () => Promise<MetaSnapshot>;
   maxLagBlocks: number;
+  /** A whole-index aggregate, computed once per checkpoint (snapshot-cache.ts). */
+  cached: <T>(key: string, compute: () => Promise<T>) => Promise<T>;
 }
 
 // ───────────────────────────── Relations ─────────────────────────────
@@ -473,7 +476,10 @@ function rootConnection(spec: EntitySpec) {
     return {
       page,
       hasPreviousPage: list.after !== null,
-      count: () => (count ??= countRows(ctx.db, spec, list.where, undefined, ctx.compileLimits)),
+      count: () =>
+        (count ??= ctx.cached(`count:${spec.name}:${argsKey(list.where)}`, () =>
+          countRows(ctx.db, spec, list.where, undefined, ctx.compileLimits),
+        )),
     };
   };
 }
@@ -596,9 +602,9 @@ export function buildResolvers() {
   };
 
   Query.networkStats = (_: unknown, __: unknown, ctx: ApiContext) => ({
-    jobs: memo(() => jobCounts(ctx.db)),
-    totals: memo(() => providerTotals(ctx.db)),
-    rewards: memo(() => rewardTotals(ctx.db)),
+    jobs: memo(() => ctx.cached("jobCounts", () => jobCounts(ctx.db))),
+    totals: memo(() => ctx.cached("providerTotals", () => providerTotals(ctx.db))),
+    rewards: memo(() => ctx.cached("rewardTotals", () => rewardTotals(ctx.db))),
     tokens: memo(async () => (await findPage(ctx.db, E.Token, { first: 1000 })).rows),
   });
   type Stats = {

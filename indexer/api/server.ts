@@ -11,6 +11,7 @@
  * // … POST `${api.url}/graphql` …
  * await api.close();
  */
+import { SnapshotCache } from "./snapshot-cache.ts";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -139,6 +140,7 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
     onSubscriptionsChange: (count) => metrics.activeSubscriptions.set(count),
   });
 
+  const aggregates = new SnapshotCache();
   const schema = buildSchema(limits);
   const yoga = createYoga<Record<string, unknown>, ApiContext>({
     schema,
@@ -162,6 +164,8 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
         live,
         meta: () => (snapshot ??= meta()),
         maxLagBlocks: readyMaxLag,
+        cached: async <T>(key: string, compute: () => Promise<T>) =>
+          aggregates.get((await (snapshot ??= meta())).block, key, compute),
       };
     },
     plugins: [useLimits(limits), useObservability(metrics)],
