@@ -14,6 +14,8 @@ import {
 export class BatchState {
   readonly entities = {} as Record<EntityName, Map<string, Row>>;
   readonly dirty = {} as Record<EntityName, Set<string>>;
+  /** Keys of rows read from the database (the others are new in this batch). */
+  readonly loaded = {} as Record<EntityName, Set<string>>;
   readonly deltas = {} as Record<AccumulatorName, Map<string, Row>>;
   readonly history = {} as Record<HistoryName, Row[]>;
   readonly warnings: string[] = [];
@@ -22,6 +24,7 @@ export class BatchState {
     for (const name of Object.keys(ENTITY_TABLES) as EntityName[]) {
       this.entities[name] = new Map();
       this.dirty[name] = new Set();
+      this.loaded[name] = new Set();
     }
     for (const name of Object.keys(ACCUMULATOR_TABLES) as AccumulatorName[]) this.deltas[name] = new Map();
     for (const name of Object.keys(HISTORY_TABLES) as HistoryName[]) this.history[name] = [];
@@ -30,7 +33,11 @@ export class BatchState {
   /** Adds rows loaded from the database (not dirty). */
   load(name: EntityName, rows: Row[]): void {
     const spec = ENTITY_TABLES[name];
-    for (const r of rows) this.entities[name].set(keyOf(spec, r), r);
+    for (const r of rows) {
+      const key = keyOf(spec, r);
+      this.entities[name].set(key, r);
+      this.loaded[name].add(key);
+    }
   }
 
   get(name: EntityName, key: string): Row | undefined {
@@ -87,6 +94,16 @@ export class BatchState {
   dirtyRows(name: EntityName): Row[] {
     const rows = this.entities[name];
     return [...this.dirty[name]].map((k) => rows.get(k)!);
+  }
+
+  /** Changed rows split into those read from the database and those the batch created. */
+  dirtyRowsByOrigin(name: EntityName): { existing: Row[]; created: Row[] } {
+    const rows = this.entities[name];
+    const loaded = this.loaded[name];
+    const existing: Row[] = [];
+    const created: Row[] = [];
+    for (const k of this.dirty[name]) (loaded.has(k) ? existing : created).push(rows.get(k)!);
+    return { existing, created };
   }
 
   isEmpty(): boolean {

@@ -523,11 +523,25 @@ export class Store {
     return name;
   }
 
-  /** `clean`: no row of the batch's blocks existed before, so history rows are copied straight into their tables. */
+  /**
+   * `clean`: no row of the batch's blocks existed before, so history rows and the entity rows the batch created are
+   * copied straight into their tables.
+   */
   private writeState(sent: Sent, state: BatchState, clean: boolean): void {
     for (const name of Object.keys(ENTITY_TABLES) as EntityName[]) {
       const spec = ENTITY_TABLES[name];
-      const rows = state.dirtyRows(name);
+      let rows = state.dirtyRows(name);
+      if (clean) {
+        // Rows the batch created did not exist (the batch loaded every row its events touch, under the
+        // checkpoint's lock): they are copied straight in; only rows read from the database need the upsert.
+        const { existing, created } = state.dirtyRowsByOrigin(name);
+        if (created.length > 0) {
+          const columns = this.cols(spec.table);
+          const text = copyText(created, columns);
+          sent.add(() => copyInto(this.db, q(spec.table), columns, text));
+        }
+        rows = existing;
+      }
       if (rows.length === 0) continue;
       const set = this.cols(spec.table)
         .filter((c) => !spec.pk.includes(c))
