@@ -1,8 +1,10 @@
-// Backfill throughput of the sync engine: events per second from eth_getLogs to committed PostgreSQL rows, in this
-// process (so its CPU time is the indexer's), into a fresh database.
+// Backfill throughput of the sync engine: events per second from eth_getLogs to committed PostgreSQL rows, with the
+// sync running as its own process (as an operator runs it) into a fresh database.
+import pg from "pg";
 import { loadConfig } from "../../indexer/sync/config.ts";
-import { SyncEngine } from "../../indexer/sync/engine.ts";
-import { loadAverage, ownCpuSeconds, referenceInsertMs, syncBackendCpuSeconds } from "./system.ts";
+import { freePort } from "../../scripts/start/chain.ts";
+import { startService } from "./services.ts";
+import { loadAverage, processCpuSeconds, referenceInsertMs, syncBackendCpuSeconds } from "./system.ts";
 
 export type BackfillFigure = {
   source: string;
@@ -45,41 +47,55 @@ export function syncEnv(o: Omit<BackfillOptions, "source" | "head">): Record<str
   };
 }
 
+/**
+ * Backfills with the sync process an operator runs (`npm run indexer:sync` → indexer/sync/main.ts, its own process
+ * and heap), timed from its start until its checkpoint reaches `head`. Batches and events come from its /health.
+ */
 export async function measureBackfill(o: BackfillOptions, log: (line: string) => void): Promise<BackfillFigure> {
-  const config = loadConfig(syncEnv(o));
+  const config = loadConfig(syncEnv(o)); // the same validation the process does, with a clear error here
   const referenceMs = await referenceInsertMs(o.databaseUrl);
-  const cpu0 = process.cpuUsage();
-  const engine = new SyncEngine(config, {
-    log: (level, m) => {
-      if (level === "warn" || level === "error" || process.env.BENCH_LOG) log(`  [sync ${level}] ${m}`);
-    },
-  });
+  const metricsPort = await freePort();
+  const db = new pg.Client({ connectionString: o.databaseUrl });
+  await db.connect();
   const started = performance.now();
-  let failure: unknown;
-  const running = engine.run().catch((error: unknown) => (failure = error));
-  while (!engine.stats.checkpoint || engine.stats.checkpoint.number < BigInt(o.head)) {
-    if (failure) throw failure;
-    await new Promise((r) => setTimeout(r, 5));
+  const sync = startService("sync", "indexer/sync/main.ts", { ...syncEnv(o), METRICS_PORT: String(metricsPort) });
+  try {
+    let exited: number | null | undefined;
+    void sync.exited.then((code) => (exited = code));
+    for (;;) {
+      if (exited !== undefined)
+        throw new Error(`the sync process exited (${exited}) during the backfill:\n${sync.tail()}`);
+      const { rows } = await db.query<{ n: string }>(`SELECT "blockNumber"::text AS n FROM checkpoints`).catch(() => ({
+        rows: [] as { n: string }[],
+      }));
+      if (rows[0] && BigInt(rows[0].n) >= BigInt(o.head)) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const indexerCpu = processCpuSeconds(sync.pid) ?? 0;
+    // CPU time of the indexer's PostgreSQL backend (the machine is shared: wall time alone can mislead).
+    const pgCpu = await syncBackendCpuSeconds(o.databaseUrl);
+    const health = (await (await fetch(`http://127.0.0.1:${metricsPort}/health`)).json()) as {
+      batches: number;
+      events: number;
+    };
+    for (const line of sync.tail().split("\n")) if (/ (warn|error) /.test(line)) log(`  [sync] ${line}`);
+    const events = health.events;
+    return {
+      events,
+      seconds: Number(seconds.toFixed(2)),
+      eventsPerSecond: Math.round(events / seconds),
+      source: o.source,
+      blocks: o.head - Number(config.startBlock) + 1,
+      batches: health.batches,
+      indexerCpuSeconds: indexerCpu,
+      postgresCpuSeconds: pgCpu === undefined ? null : Number(pgCpu.toFixed(2)),
+      cpuBoundEventsPerSecond: pgCpu === undefined ? null : Math.round(events / Math.max(indexerCpu, pgCpu)),
+      loadAverage: loadAverage(),
+      referenceInsert32kRowsMs: referenceMs,
+    };
+  } finally {
+    await sync.stop();
+    await db.end();
   }
-  const seconds = (performance.now() - started) / 1000;
-  const indexerCpu = ownCpuSeconds(cpu0);
-  // CPU time of the indexer's PostgreSQL backend (the machine is shared: wall time alone can mislead).
-  const pgCpu = await syncBackendCpuSeconds(o.databaseUrl);
-  engine.stop();
-  await running;
-  if (failure) throw failure;
-  const events = engine.stats.events;
-  return {
-    events,
-    seconds: Number(seconds.toFixed(2)),
-    eventsPerSecond: Math.round(events / seconds),
-    source: o.source,
-    blocks: o.head - Number(config.startBlock) + 1,
-    batches: engine.stats.batches,
-    indexerCpuSeconds: indexerCpu,
-    postgresCpuSeconds: pgCpu === undefined ? null : Number(pgCpu.toFixed(2)),
-    cpuBoundEventsPerSecond: pgCpu === undefined ? null : Math.round(events / Math.max(indexerCpu, pgCpu)),
-    loadAverage: loadAverage(),
-    referenceInsert32kRowsMs: referenceMs,
-  };
 }
