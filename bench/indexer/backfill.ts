@@ -3,7 +3,7 @@
 import pg from "pg";
 import { loadConfig } from "../../indexer/sync/config.ts";
 import { freePort } from "../../scripts/start/chain.ts";
-import { startService } from "./services.ts";
+import { startService, waitFor } from "./services.ts";
 import { loadAverage, processCpuSeconds, referenceInsertMs, syncBackendCpuSeconds } from "./system.ts";
 
 export type BackfillFigure = {
@@ -62,15 +62,19 @@ export async function measureBackfill(o: BackfillOptions, log: (line: string) =>
   try {
     let exited: number | null | undefined;
     void sync.exited.then((code) => (exited = code));
-    for (;;) {
-      if (exited !== undefined)
-        throw new Error(`the sync process exited (${exited}) during the backfill:\n${sync.tail()}`);
-      const { rows } = await db.query<{ n: string }>(`SELECT "blockNumber"::text AS n FROM checkpoints`).catch(() => ({
-        rows: [] as { n: string }[],
-      }));
-      if (rows[0] && BigInt(rows[0].n) >= BigInt(o.head)) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitFor(
+      `the sync's checkpoint to reach block ${o.head}`,
+      async () => {
+        const { rows } = await db.query<{ n: string }>(`SELECT "blockNumber"::text AS n FROM checkpoints`);
+        return rows[0] !== undefined && BigInt(rows[0].n) >= BigInt(o.head);
+      },
+      {
+        timeoutMs: 30 * 60_000,
+        everyMs: 5,
+        failure: () =>
+          exited === undefined ? undefined : `the sync process exited (${exited}) during the backfill:\n${sync.tail()}`,
+      },
+    );
     const seconds = (performance.now() - started) / 1000;
     const indexerCpu = processCpuSeconds(sync.pid) ?? 0;
     // CPU time of the indexer's PostgreSQL backend (the machine is shared: wall time alone can mislead).

@@ -6,8 +6,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-
-export const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+import { argsJson, type Args } from "./decode.ts";
+import { q } from "./tables.ts";
 
 /** Name of the staging table of `table` (a temporary table: it lives in this connection's own schema). */
 export const stageOf = (table: string) => `stage_${table}`;
@@ -28,13 +28,6 @@ function arrayLiteral(items: unknown[]): string {
     .join(",")}}`;
 }
 
-const jsonReplacer = (_k: string, v: unknown) =>
-  typeof v === "bigint"
-    ? v.toString()
-    : typeof v === "string" && v.includes("\u0000")
-      ? v.replace(/\u0000/g, "\ufffd")
-      : v;
-
 /** One value in COPY text format. Objects are JSON (jsonb columns); a missing value is NULL. */
 export function copyValue(v: unknown): string {
   switch (typeof v) {
@@ -51,7 +44,7 @@ export function copyValue(v: unknown): string {
       if (v === null) return "\\N";
       if (Array.isArray(v)) return escapeText(arrayLiteral(v));
       if (v instanceof Date) return v.toISOString();
-      return escapeText(JSON.stringify(v, jsonReplacer));
+      return escapeText(argsJson(v as Args));
   }
 }
 

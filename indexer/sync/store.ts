@@ -15,6 +15,7 @@ import {
   ENTITY_TABLES,
   HISTORY_SPECS,
   HISTORY_TABLES,
+  keyOf,
   q,
   STATE_SPECS,
   type AccumulatorName,
@@ -582,7 +583,7 @@ export class Store {
         // Like ON CONFLICT DO NOTHING within the batch: the first row with a key wins.
         const seen = new Set<string>();
         const unique = rows.filter((r) => {
-          const key = spec.pk.map((c) => String(r[c])).join("|");
+          const key = keyOf(spec, r);
           if (seen.has(key)) return false;
           seen.add(key);
           return true;
