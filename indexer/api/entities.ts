@@ -124,6 +124,8 @@ export const Job: EntitySpec = {
   description:
     "A compute job: its immutable terms (JobParams) and its current state. funded = paid + fees + refunded + escrow, per job.",
   defaultOrder: [{ field: "id", direction: "ASC" }],
+  // Kept by triggers on jobs (migration 20261128000000_job_price_levels).
+  countRollup: { table: `"job_price_levels"`, fields: ["status", "maxPricePerUnit"], countColumn: "jobs" },
   fields: {
     id: big("id", ordered),
     tenant: addr("tenant"),

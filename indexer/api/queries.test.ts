@@ -436,3 +436,72 @@ describe("relations", () => {
     );
   });
 });
+
+describe("totalCount from the price-level rollup", () => {
+  const counted = (where: string) =>
+    h.gql(`{ jobs(first: 1, where: ${where}) { totalCount } }`).then((r) => {
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      return r.data.jobs.totalCount as number;
+    });
+  const fromRollup = () => h.queries.some((s) => s.includes(`"job_price_levels"`));
+
+  test("filters on status and maxPricePerUnit alone sum price levels, with the same answers as counting jobs", async () => {
+    const cases: [string, (j: SeedJob) => boolean][] = [
+      [`{ status: { eq: COMPLETED } }`, (j) => j.status === "COMPLETED"],
+      [
+        `{ status: { in: [OPEN, FAILED] }, maxPricePerUnit: { gte: "1050" } }`,
+        (j) => (j.status === "OPEN" || j.status === "FAILED") && j.maxPricePerUnit >= 1050n,
+      ],
+      [`{ maxPricePerUnit: { eq: "${UINT256_MAX}" } }`, (j) => j.maxPricePerUnit === 2n ** 256n - 1n],
+      [
+        `{ OR: [{ status: { eq: ASSIGNED } }, { maxPricePerUnit: { lt: "1030" } }], NOT: { status: { eq: OPEN } } }`,
+        (j) => (j.status === "ASSIGNED" || j.maxPricePerUnit < 1030n) && j.status !== "OPEN",
+      ],
+      [`{}`, () => true],
+    ];
+    for (const [where, keep] of cases) {
+      h.queries.length = 0;
+      assert.equal(await counted(where), jobs.filter(keep).length, where);
+      assert.ok(fromRollup(), `${where} is answered from the rollup`);
+    }
+    // Any other field needs the rows themselves.
+    h.queries.length = 0;
+    assert.equal(
+      await counted(`{ status: { eq: COMPLETED }, provider: { eq: "${addr(2)}" } }`),
+      jobs.filter((j) => j.status === "COMPLETED" && j.provider === addr(2)).length,
+    );
+    assert.ok(!fromRollup(), "a filter on provider counts jobs");
+  });
+
+  test("inserts, status changes and deletes of jobs keep the levels exact", async () => {
+    const levels = async () =>
+      (
+        await h.prisma.$queryRawUnsafe<{ k: string }[]>(
+          `SELECT status::text || ':' || "maxPricePerUnit" || '=' || jobs AS k FROM job_price_levels WHERE jobs <> 0 ORDER BY 1`,
+        )
+      ).map((r) => r.k);
+    const grouped = async () =>
+      (
+        await h.prisma.$queryRawUnsafe<{ k: string }[]>(
+          `SELECT status::text || ':' || "maxPricePerUnit" || '=' || count(*) AS k FROM jobs GROUP BY status, "maxPricePerUnit" ORDER BY 1`,
+        )
+      ).map((r) => r.k);
+    const extra = [101, 102, 103, 104];
+    await h.prisma.job.createMany({
+      data: extra.map((id) => jobRow(id, { maxPricePerUnit: String(5000 + (id % 2)) })),
+    });
+    assert.deepEqual(await levels(), await grouped());
+    assert.equal(await counted(`{ status: { eq: OPEN }, maxPricePerUnit: { gte: "5000" } }`), 4);
+
+    // One statement moving rows between levels, one touching rows without moving them, one delete.
+    await h.prisma.job.updateMany({ where: { id: { in: ["101", "102"] } }, data: { status: "ASSIGNED" } });
+    await h.prisma.job.updateMany({ where: { id: { in: ["103", "104"] } }, data: { bidCount: 3 } });
+    await h.prisma.job.deleteMany({ where: { id: "104" } });
+    assert.deepEqual(await levels(), await grouped());
+    assert.equal(await counted(`{ status: { eq: OPEN }, maxPricePerUnit: { gte: "5000" } }`), 1);
+    assert.equal(await counted(`{ status: { eq: ASSIGNED }, maxPricePerUnit: { gte: "5000" } }`), 2);
+
+    await h.prisma.job.deleteMany({ where: { id: { in: extra.map(String) } } });
+    assert.deepEqual(await levels(), await grouped());
+  });
+});

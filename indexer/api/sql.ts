@@ -123,6 +123,11 @@ export interface EntitySpec {
   fields: Record<string, FieldSpec>;
   defaultOrder: readonly OrderTerm[];
   description?: string;
+  /**
+   * A table of row counts grouped by some of the fields (same column names, plus a count column) kept exact by the
+   * database (triggers): `totalCount` of a filter on those fields alone sums its groups instead of counting rows.
+   */
+  countRollup?: { table: string; fields: readonly string[]; countColumn: string };
 }
 
 // ───────────────────────────── Limits ─────────────────────────────
@@ -512,9 +517,27 @@ export async function countRows(
   const compiled = compileWhere(spec, where, params, "t", limits);
   if (compiled) conds.push(compiled);
   if (extra) conds.push(extra.sql(params, "t"));
-  const sql = `SELECT count(*)::text AS n FROM ${spec.table} t` + (conds.length ? ` WHERE ${conds.join(" AND ")}` : "");
+  const rollup = spec.countRollup;
+  // The rollup's columns carry the same names, so the compiled conditions apply to its groups unchanged.
+  const sql =
+    rollup && !extra && filteredFields(where).every((f) => rollup.fields.includes(f))
+      ? `SELECT coalesce(sum(t.${q(rollup.countColumn)}), 0)::text AS n FROM ${rollup.table} t` +
+        (conds.length ? ` WHERE ${conds.join(" AND ")}` : "")
+      : `SELECT count(*)::text AS n FROM ${spec.table} t` + (conds.length ? ` WHERE ${conds.join(" AND ")}` : "");
   const rows = await db.query<{ n: string }>(sql, params.values);
   return Number(rows[0]?.n ?? 0);
+}
+
+/** Every field a `where` filters on, through AND/OR/NOT. */
+function filteredFields(where: Where | null | undefined, out: string[] = []): string[] {
+  if (where == null) return out;
+  for (const [key, value] of Object.entries(where)) {
+    if (value == null) continue;
+    if (key === "AND" || key === "OR") for (const w of value as Where[]) filteredFields(w, out);
+    else if (key === "NOT") filteredFields(value as Where, out);
+    else out.push(key);
+  }
+  return out;
 }
 
 function toPage(order: readonly OrderTerm[], rows: Row[], first: number): Page {

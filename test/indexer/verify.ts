@@ -110,6 +110,17 @@ export async function assertMatchesChain(url: string, p: Protocol): Promise<void
   const jobCount = BigInt(params0.jobCount);
   const jobs = await sql(url, `SELECT * FROM jobs ORDER BY id`);
   assert.equal(BigInt(jobs.length), jobCount);
+  // The price levels the API's totalCount sums are the jobs' own after every write path (COPY, upsert, reorg undo).
+  const key = `status::text || ':' || "maxPricePerUnit"`;
+  assert.deepEqual(
+    (await sql(url, `SELECT ${key} || '=' || jobs AS k FROM job_price_levels WHERE jobs <> 0 ORDER BY 1`)).map(
+      (r) => r.k,
+    ),
+    (
+      await sql(url, `SELECT ${key} || '=' || count(*) AS k FROM jobs GROUP BY status, "maxPricePerUnit" ORDER BY 1`)
+    ).map((r) => r.k),
+    "job_price_levels",
+  );
   for (const j of jobs) {
     const id = j.id as bigint;
     assert.equal(
