@@ -505,3 +505,41 @@ describe("totalCount from the price-level rollup", () => {
     assert.deepEqual(await levels(), await grouped());
   });
 });
+
+describe("prepared statements", () => {
+  test("past the cap of distinct statements, queries run unprepared with the same answers", async () => {
+    const small = await startHarness({ maxPreparedStatements: 1 });
+    try {
+      await small.prisma.job.createMany({
+        data: [1, 2, 3].map((id) => jobRow(id, { status: id === 2 ? "CANCELLED" : "OPEN" })),
+      });
+      // Four shapes, each twice with other values: the first is prepared, the rest are not.
+      for (const round of [0, 1]) {
+        const status = round === 0 ? "OPEN" : "CANCELLED";
+        const r = await small.gql(
+          `query($s: JobStatus!, $id: BigInt!) {
+            a: jobs(where: { status: { eq: $s } }) { nodes { id } }
+            b: job(id: $id) { id status }
+            c: jobs(where: { id: { gte: $id } }, orderBy: [{ field: id, direction: DESC }]) { nodes { id } }
+            d: jobs(where: { status: { eq: $s } }) { totalCount }
+          }`,
+          { s: status, id: String(round + 1) },
+        );
+        assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+        const expected = status === "OPEN" ? ["1", "3"] : ["2"];
+        assert.deepEqual(
+          r.data.a.nodes.map((n: { id: string }) => n.id),
+          expected,
+        );
+        assert.equal(r.data.b.id, String(round + 1));
+        assert.deepEqual(
+          r.data.c.nodes.map((n: { id: string }) => n.id),
+          ["3", "2", "1"].slice(0, 3 - round),
+        );
+        assert.equal(r.data.d.totalCount, expected.length);
+      }
+    } finally {
+      await small.close();
+    }
+  });
+});
