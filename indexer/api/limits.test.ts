@@ -79,6 +79,27 @@ describe("limits", () => {
     await stillAnswers();
   });
 
+  test("a document's verdict is reused only when no variable can change its cost", async () => {
+    const nested = `{ providers(first: 100) { nodes { jobs(first: 100) { nodes { id } } } } }`;
+    for (let i = 0; i < 2; i++) assert.equal(code(await h.gql(nested)), "QUERY_TOO_COMPLEX", `attempt ${i + 1}`);
+    // Variables that only filter leave the cost alone: the same document answers with any of them.
+    const byId = `query($id: BigInt!) { jobs(first: 10, where: { id: { eq: $id } }) { nodes { id } } }`;
+    for (const id of ["1", "2"]) assert.deepEqual((await h.gql(byId, { id })).data.jobs.nodes, [{ id }]);
+    // A variable page size or @include is judged again for every request.
+    const paged = `query($n: Int) { providers(first: 100) { nodes { jobs(first: $n) { nodes { id } } } } }`;
+    assert.equal((await h.gql(paged, { n: 10 })).errors, undefined);
+    assert.equal(code(await h.gql(paged, { n: 100 })), "QUERY_TOO_COMPLEX");
+    const included = `query($deep: Boolean!) { providers(first: 100) { nodes { address jobs(first: 100) @include(if: $deep) { nodes { id } } } } }`;
+    assert.equal((await h.gql(included, { deep: false })).errors, undefined);
+    assert.equal(code(await h.gql(included, { deep: true })), "QUERY_TOO_COMPLEX");
+    assert.equal((await h.gql(included, { deep: false })).errors, undefined);
+    // Invalid variables first must not leave a verdict behind for valid ones.
+    const bad = `query($id: BigInt!) { providers(first: 100) { nodes { jobs(first: 100, where: { id: { eq: $id } }) { nodes { id } } } } }`;
+    assert.equal(code(await h.gql(bad, { id: "x" })), "BAD_USER_INPUT");
+    assert.equal(code(await h.gql(bad, { id: "1" })), "QUERY_TOO_COMPLEX");
+    await stillAnswers();
+  });
+
   test("introspection (GraphiQL, codegen) is neither too deep nor too costly", async () => {
     const r = await h.gql(getIntrospectionQuery());
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
