@@ -105,9 +105,10 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
   });
   pool.on("error", (error) => logger.warn("database pool: idle connection lost", { error: String(error) }));
   // Statements are prepared once per connection (named): PostgreSQL then skips parsing and, once its plan cache
-  // settles on a generic plan, planning — which cost more than running most of these short reads (~0.5 → ~0.1 ms of
-  // database CPU per statement). Queries have a bounded set of shapes; past `maxPreparedStatements` distinct texts
-  // (a client inventing filters) the rest run unnamed, so no connection holds more plans than that.
+  // settles on a generic plan, planning — which costs more than running most of these short reads (EXPLAIN ANALYZE
+  // of a page of jobs: 0.25 ms planning, 0.1 ms execution). Queries have a bounded set of shapes; past
+  // `maxPreparedStatements` distinct texts (a client inventing filters) the rest run unnamed, so no connection
+  // holds more plans than that.
   const maxPreparedStatements = options.maxPreparedStatements ?? 200;
   const statementNames = new Map<string, string>();
   const db: Db = {
