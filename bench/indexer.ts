@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../indexer/db/testdb.ts";
+import { DEFAULT_TARGET_LOGS_PER_BATCH } from "../indexer/sync/config.ts";
 import { freePort } from "../scripts/start/chain.ts";
 import { measureBackfill, syncEnv, type BackfillFigure } from "./indexer/backfill.ts";
 import { generate } from "./indexer/generate.ts";
@@ -37,8 +38,8 @@ const TARGETS = {
   graphqlRequestsPerSecond: 500,
   graphqlErrors: 0,
 } as const;
-/** Logs per eth_getLogs call the engine aims for (TARGET_LOGS_PER_BATCH), as in the earlier backfill bench. */
-const TARGET_LOGS = 10_000;
+/** Logs per eth_getLogs call the engine aims for: its default TARGET_LOGS_PER_BATCH, as an operator runs it. */
+const TARGET_LOGS = DEFAULT_TARGET_LOGS_PER_BATCH;
 
 class UsageError extends Error {}
 

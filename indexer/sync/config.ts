@@ -2,6 +2,9 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "./errors.ts";
 
+/** Default TARGET_LOGS_PER_BATCH (see `SyncConfig.targetLogsPerBatch`). */
+export const DEFAULT_TARGET_LOGS_PER_BATCH = 2_500;
+
 export type Address = `0x${string}`;
 
 export type Contracts = {
@@ -29,7 +32,11 @@ export type SyncConfig = {
   /** eth_getLogs range: first try, upper bound (it adapts in between). */
   batchBlocks: bigint;
   maxBatchBlocks: bigint;
-  /** Above this many logs in one range, the next range shrinks. */
+  /**
+   * Above this many logs in one range, the next range shrinks. A batch lives in memory until it commits (with the
+   * next one prefetched): at 2,500 logs most of it dies young, while 10,000-log batches doubled the garbage
+   * collector's scavenge time (2.5–2.9 s → 4.9–5.9 s per 187k events, `--trace-gc`).
+   */
   targetLogsPerBatch: number;
   /** Blocks per batch when following the head (each header is fetched). */
   followBlocks: bigint;
@@ -211,7 +218,7 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     confirmations: BigInt(int(env, "CONFIRMATIONS", 12, 0, 10_000)),
     batchBlocks: BigInt(batchBlocks),
     maxBatchBlocks: BigInt(maxBatchBlocks),
-    targetLogsPerBatch: int(env, "TARGET_LOGS_PER_BATCH", 5_000, 1),
+    targetLogsPerBatch: int(env, "TARGET_LOGS_PER_BATCH", DEFAULT_TARGET_LOGS_PER_BATCH, 1),
     followBlocks: BigInt(int(env, "FOLLOW_BLOCKS", 100, 1, 10_000)),
     pollIntervalMs: int(env, "POLL_INTERVAL_MS", 2_000, 10),
     rpcTimeoutMs: int(env, "RPC_TIMEOUT_MS", 15_000, 100),
