@@ -4,16 +4,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { repoRoot } from "../../scripts/start/chain.ts";
+import { supervise, type Supervised } from "../../scripts/start/child.ts";
 
-export type Service = {
-  name: string;
-  pid: number | undefined;
-  /** Last lines it printed (for error messages). */
-  tail: () => string;
-  /** SIGTERM, then SIGKILL after 10 s. */
-  stop: () => Promise<void>;
-  exited: Promise<number | null>;
-};
+/** SIGTERM, then SIGKILL after 10 s. */
+export type Service = Supervised & { name: string };
 
 export function startService(name: string, script: string, env: Record<string, string>): Service {
   const child: ChildProcess = spawn(process.execPath, [fileURLToPath(new URL(script, `file://${repoRoot}`))], {
@@ -21,35 +15,7 @@ export function startService(name: string, script: string, env: Record<string, s
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) {
-      if (!line.trim()) continue;
-      lines.push(line);
-      if (lines.length > 30) lines.shift();
-    }
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const killOnExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
-  process.once("exit", killOnExit);
-  return {
-    name,
-    pid: child.pid,
-    tail: () => lines.join("\n"),
-    exited,
-    stop: async () => {
-      process.removeListener("exit", killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return { name, ...supervise(child, { keepLines: 30, killAfterMs: 10_000 }) };
 }
 
 export type GraphqlAnswer<T> = { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };

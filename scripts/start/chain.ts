@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { supervise } from "./child.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -93,40 +94,7 @@ export async function startLocalChain(
       env: { ...process.env, FORCE_COLOR: "0" },
     },
   );
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    // Hardhat colours its log even without a TTY: strip the escape codes.
-    for (const line of chunk
-      .toString()
-      .replace(/\x1b\[[0-9;]*m/g, "")
-      .split("\n")) {
-      if (!line.trim()) continue;
-      lines.push(line);
-      if (lines.length > 40) lines.shift();
-      options.onLine?.(line);
-    }
-  };
-  // Drain both pipes for the node's whole life, so it never blocks on a full pipe.
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  // Last resort if this process dies without stopping the node (an uncaught error): never leave it running.
-  const killOnExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
-  process.once("exit", killOnExit);
-  void exited.then(() => process.removeListener("exit", killOnExit));
-  const tail = () => lines.join("\n");
-
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    })());
+  const { tail, stop, exited } = supervise(child, { keepLines: 40, killAfterMs: 5_000, onLine: options.onLine });
 
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let earlyExit: number | null | undefined;
