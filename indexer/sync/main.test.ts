@@ -2,7 +2,6 @@
 // /health served while it indexes a Hardhat node, the indexed-block gauge following the chain, a busy port
 // refused with exit 2, and SIGTERM → exit 0 with the port released.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,20 +11,19 @@ import { createJob } from "../../sdk/src/actions/createJob.ts";
 import { writeDeployment } from "../../sdk/src/deployment.ts";
 import { defaultJob, type Fixture, setUpProtocol } from "../../sdk/src/testing/fixture.ts";
 import { freePort } from "../../sdk/src/testing/localNode.ts";
+import { Processes, type Running, until } from "../../sdk/src/testing/process.ts";
 import { createTestDatabase, type TestDatabase } from "../db/testdb.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-
-type Child = { process: ChildProcess; stderr: () => string; exited: Promise<number | null> };
 
 let f: Fixture;
 let db: TestDatabase;
 let dir: string;
 let manifest: string;
-const children: ChildProcess[] = [];
+const processes = new Processes();
 
-function startSyncProcess(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [MAIN], {
+function startSyncProcess(env: Record<string, string>): Running {
+  return processes.start("the sync", MAIN, [], {
     env: {
       PATH: process.env.PATH ?? "",
       RPC_URL: f.node.url,
@@ -34,25 +32,7 @@ function startSyncProcess(env: Record<string, string>): Child {
       POLL_INTERVAL_MS: "100",
       ...env,
     },
-    stdio: ["ignore", "ignore", "pipe"],
   });
-  children.push(child);
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { process: child, stderr: () => stderr, exited };
-}
-
-async function until<T>(what: string, child: Child, probe: () => Promise<T | undefined>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.process.exitCode !== null)
-      assert.fail(`the sync exited (${child.process.exitCode}) while waiting for ${what}:\n${child.stderr()}`);
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}:\n${child.stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** One sample of a metric from a scrape, by name and (exact) label text. */
@@ -72,7 +52,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  processes.killAll();
   await db?.drop();
   await f?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -118,7 +98,7 @@ describe("indexer:sync with METRICS_PORT", () => {
       `configuration error: METRICS_PORT cannot serve metrics on 127.0.0.1:${port} (the port is in use)`,
     );
 
-    sync.process.kill("SIGTERM");
+    sync.child.kill("SIGTERM");
     assert.equal(await sync.exited, 0, sync.stderr());
     assert.match(sync.stderr(), /SIGTERM: finishing the current batch/);
     assert.doesNotMatch(sync.stderr(), /\n\s+at /, "no stack trace");

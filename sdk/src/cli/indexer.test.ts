@@ -3,7 +3,6 @@
 // returns the jobs with the chain's values (also for activity while it runs), /metrics carries the sync's
 // metrics, SIGTERM exits 0; bad input and failures print one line and exit non-zero.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +16,7 @@ import { placeBid } from "../actions/placeBid.ts";
 import { writeDeployment } from "../deployment.ts";
 import { defaultJob, type Fixture, setUpProtocol } from "../testing/fixture.ts";
 import { freePort } from "../testing/localNode.ts";
+import { Processes, type Running, until } from "../testing/process.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
@@ -24,9 +24,7 @@ let f: Fixture;
 let db: TestDatabase;
 let dir: string;
 let manifest: string;
-const children: ChildProcess[] = [];
-
-type Running = { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
+const processes = new Processes();
 
 /** Starts `joule <args>` with the CLI's variables pointing at the test node and manifest, like a user's shell. */
 function joule(args: string[], env: Record<string, string | undefined> = {}): Running {
@@ -41,14 +39,7 @@ function joule(args: string[], env: Record<string, string | undefined> = {}): Ru
     ...env,
   };
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) fullEnv[k] = v;
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: dir, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (c: Buffer) => (stdout += c));
-  child.stderr!.on("data", (c: Buffer) => (stderr += c));
-  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  return processes.start("joule indexer", MAIN, args, { env: fullEnv, cwd: dir });
 }
 
 /** A run that must fail: exit code, exactly one line on stderr (`error: ...`), no stack trace. */
@@ -71,19 +62,6 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: () => strin
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Polls `probe` until it returns a value, failing early (with the CLI's stderr) if the process exits. */
-async function until<T>(what: string, run: Running, probe: () => Promise<T | undefined>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (run.child.exitCode !== null)
-      assert.fail(`joule indexer exited (${run.child.exitCode}) while waiting for ${what}:\n${run.stderr()}`);
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}:\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -166,7 +144,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  processes.killAll();
   await db?.drop();
   await f?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
