@@ -15,13 +15,19 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-/** CPU seconds of the PostgreSQL backend serving the sync engine (application_name joule-indexer-sync). */
+/**
+ * CPU seconds of the PostgreSQL backends serving the sync engine: its batch writer (application_name
+ * joule-indexer-sync) and the connection it reads and holds its lock on (joule-indexer-sync-main).
+ */
 export async function syncBackendCpuSeconds(databaseUrl: string): Promise<number | undefined> {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    const { rows } = await c.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'joule-indexer-sync'`);
-    return processCpuSeconds(rows[0]?.pid);
+    const { rows } = await c.query(
+      `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'joule-indexer-sync%'`,
+    );
+    if (rows.length === 0) return undefined;
+    return rows.reduce((sum, r) => sum + (processCpuSeconds(r.pid) ?? 0), 0);
   } finally {
     await c.end();
   }

@@ -8,6 +8,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { rebuildIndexes } from "../sync/indexes.ts";
 
 /** Same key as Prisma's migrate lock, so this runner and the Prisma CLI exclude each other. */
 export const MIGRATION_LOCK_KEY = 72707369;
@@ -76,6 +77,17 @@ export async function migrate(connectionString: string, options: MigrateOptions 
         `migration ${failed.migration_name} failed earlier (see _prisma_migrations.logs); fix the database and mark it ` +
           `rolled back (UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE id = '${failed.id}') before retrying`,
       );
+    }
+    const pending = migrations.filter((m) => !live.some((r) => r.migration_name === m.name));
+    if (pending.length > 0) {
+      // A migration may change an index the sync engine dropped for a first backfill: build them first.
+      const { rows: t } = await client.query<{ exists: boolean }>(
+        `SELECT to_regclass('deferred_indexes') IS NOT NULL AS exists`,
+      );
+      if (t[0]!.exists) {
+        const n = await rebuildIndexes(client);
+        if (n > 0) log(`built ${n} index(es) deferred by an unfinished first backfill`);
+      }
     }
     for (const m of migrations) {
       const done = live.find((r) => r.migration_name === m.name);

@@ -8,7 +8,7 @@ import { decodeLog, QUORUM_CONFIGURED_TOPIC, TOPIC0S, type DecodedLog } from "./
 import { ConfigError, errorMessage, IndexerError, ReorgTooDeepError, RpcError, StateError } from "./errors.ts";
 import { LogFetcher } from "./logs.ts";
 import { backoffDelay, Rpc, type BlockHeader, type RawLog } from "./rpc.ts";
-import { isTransientDbError, Store, type Checkpoint } from "./store.ts";
+import { isTransientDbError, Store, type Batch, type BatchResult, type Checkpoint } from "./store.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type Logger = (level: LogLevel, message: string) => void;
@@ -187,11 +187,17 @@ export class SyncEngine {
       }
     }
 
+    if (cp.number < this.config.startBlock && store.deferredIndexes === 0) {
+      const n = await store.deferIndexes();
+      this.log("info", `first backfill: ${n} secondary indexes dropped, to be built once at its end`);
+    }
+
     while (!this.stopping) {
       const progressed = await this.step();
       if (progressed) onProgress();
       else await this.sleep(this.config.pollIntervalMs);
     }
+    await store.flush(); // the batch in flight commits before the loop returns
   }
 
   /**
@@ -243,6 +249,11 @@ export class SyncEngine {
     const safe = await this.safeBlock(head);
     this.stats.head = head;
     this.stats.safe = safe;
+    if (cp.number >= safe && this.store!.deferredIndexes > 0) {
+      // Past the backfill (or never in one): from here on rows are written a few at a time, and read by the API.
+      const n = await this.store!.buildIndexes();
+      if (n > 0) this.log("info", `built ${n} deferred secondary indexes`);
+    }
     if (head <= cp.number) {
       // Same height (or the chain got shorter): make sure our tip is still the chain's.
       if (cp.number >= 0n && (head < cp.number || (await this.rpc.getBlock(cp.number)).hash !== cp.hash)) {
@@ -255,7 +266,9 @@ export class SyncEngine {
     }
     if (cp.number < safe) await this.backfillStep(safe, head);
     else if (!(await this.followStep(head, safe))) return false;
-    await this.store!.prune(safe, this.cp!.number);
+    // Not while a backfill batch is in flight (pruning waits for it): nothing to prune in a backfill but its
+    // batches' end headers, which go once it has caught up.
+    if (!this.store!.busy) await this.store!.prune(safe, this.cp!.number);
     return true;
   }
 
@@ -350,7 +363,13 @@ export class SyncEngine {
       promise.catch(() => {}); // surfaced when awaited by the next step
       this.prefetched = { from: r.to + 1n, safe, promise };
     }
-    await this.commit(cp, { ...r, headers: [r.toHeader], discovered, journal: false, safe, head });
+    // Queued behind the batch in flight: the next range is prepared while this one is written.
+    // The backfill's last batch builds the indexes deferred for a first backfill, in its own transaction.
+    const batch = { ...r, headers: [r.toHeader], discovered, journal: false, safe, head, buildIndexes: r.to >= safe };
+    const { committed } = await this.store!.submitBatch(cp, batch);
+    this.cp = { number: batch.to, hash: batch.toHeader.hash };
+    // A failure is thrown by the next submitBatch or flush, which the loop handles.
+    committed.then((result) => this.committed(batch, result)).catch(() => {});
   }
 
   /** Returns false if the chain moved under the fetch (retry on the next poll). */
@@ -400,10 +419,15 @@ export class SyncEngine {
     return true;
   }
 
-  private async commit(cp: Checkpoint, batch: Parameters<Store["commitBatch"]>[1]): Promise<void> {
+  private async commit(cp: Checkpoint, batch: Batch): Promise<void> {
     const result = await this.store!.commitBatch(cp, batch);
     this.cp = { number: batch.to, hash: batch.toHeader.hash };
-    this.stats.checkpoint = this.cp;
+    this.committed(batch, result);
+  }
+
+  /** Stats, metrics and the log line of a committed batch. */
+  private committed(batch: Batch, result: BatchResult): void {
+    this.stats.checkpoint = { number: batch.to, hash: batch.toHeader.hash };
     this.stats.batches++;
     this.stats.events += result.inserted;
     if (this.metrics) {
@@ -413,6 +437,7 @@ export class SyncEngine {
       this.metrics.setChainProgress({ indexed: batch.to, head: batch.head, safe: batch.safe });
     }
     for (const w of result.warnings.slice(0, 5)) this.log("warn", w);
+    if (result.indexesBuilt > 0) this.log("info", `built ${result.indexesBuilt} deferred secondary indexes`);
     this.log(
       batch.events.length > 0 ? "info" : "debug",
       `blocks ${batch.from}..${batch.to}: ${result.inserted} event(s)${result.skipped ? `, ${result.skipped} already stored` : ""}${batch.journal ? " (unfinalized)" : ""}`,

@@ -283,3 +283,123 @@ describe("Store", () => {
     assert.equal(rows[0].n, 1);
   });
 });
+
+describe("Store: the next batch prepared while one is written", () => {
+  let piped: TestDatabase;
+  let serial: TestDatabase;
+  before(async () => {
+    piped = await createTestDatabase({ prefix: "joule_store_piped" });
+    serial = await createTestDatabase({ prefix: "joule_store_serial" });
+  });
+  after(async () => {
+    await piped?.drop();
+    await serial?.drop();
+  });
+
+  async function open(url: string): Promise<Store> {
+    const s = new Store(url, CHAIN, { stakeToken: A(0x99) });
+    await s.connect();
+    await s.initialise(
+      { number: -1n, hash: `0x${"0".repeat(64)}` },
+      { jobMarket: MARKET, providerRegistry: A(1), rewardEmitter: A(2), jouleToken: A(0x99), treasury: A(0x77) },
+    );
+    return s;
+  }
+
+  const batchOf = (from: bigint, to: bigint, events: DecodedLog[]) => ({
+    from,
+    to,
+    toHeader: header(to),
+    headers: [header(to)],
+    events,
+    discovered: [],
+    timestamps: new Map<bigint, bigint>(),
+    journal: false,
+    safe: to,
+    head: to,
+  });
+
+  it("takes the rows the batch in flight changes from its state, with the same result as one at a time", async () => {
+    const P = A(0x301);
+    const first = [
+      event(0n, "ProviderRegistered", {
+        provider: P,
+        gpuClass: 1,
+        gpuCount: 1,
+        vramGb: 24,
+        carbonIntensity: 100,
+        region: `0x${"0".repeat(64)}`,
+        metadataURI: "p",
+      }),
+      event(0n, "Staked", { provider: P, from: P, amount: 5_000n, stake: 5_000n }),
+      event(1n, "JobCreated", { jobId: 7n, tenant: TENANT, payer: TENANT, params: params(1_000n), funded: 1_000n }),
+    ];
+    // The second batch changes the job and the provider the first one creates.
+    const second = [event(2n, "BidPlaced", { jobId: 7n, provider: P, pricePerUnit: 9n, replaced: A(0) })];
+
+    const one = await open(serial.url);
+    try {
+      await one.commitBatch({ number: -1n, hash: `0x${"0".repeat(64)}` }, batchOf(0n, 1n, first));
+      await one.commitBatch({ number: 1n, hash: header(1n).hash }, batchOf(2n, 2n, second));
+    } finally {
+      await one.close();
+    }
+
+    const s = await open(piped.url);
+    // The first batch cannot commit while another session holds daily_stats, so the second batch is prepared
+    // (its reads included) while the first is still uncommitted.
+    const locker = new pg.Client({ connectionString: piped.url });
+    await locker.connect();
+    await locker.query("BEGIN");
+    await locker.query("LOCK TABLE daily_stats IN SHARE ROW EXCLUSIVE MODE");
+    try {
+      const a = await s.submitBatch({ number: -1n, hash: `0x${"0".repeat(64)}` }, batchOf(0n, 1n, first));
+      assert.equal(s.busy, true);
+      let secondQueued = false;
+      const b = s.submitBatch({ number: 1n, hash: header(1n).hash }, batchOf(2n, 2n, second)).then((x) => {
+        secondQueued = true;
+        return x;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(secondQueued, false, "the second batch waits for the first to commit");
+      const [{ n }] = (await locker.query(`SELECT count(*)::int AS n FROM jobs`)).rows;
+      assert.equal(n, 0, "the first batch is not committed yet");
+      await locker.query("ROLLBACK");
+      const ra = await a.committed;
+      const rb = await (await b).committed;
+      assert.deepEqual([ra.inserted, rb.inserted, rb.warnings], [3, 1, []]);
+      await s.flush();
+      assert.equal(s.busy, false);
+    } finally {
+      await locker.end();
+      await s.close();
+    }
+    assert.equal(await snapshot(piped.url), await snapshot(serial.url));
+  });
+
+  it("does not write a batch behind one that failed, and reports the failure", async () => {
+    const s = await open(piped.url);
+    try {
+      const cp = { number: 2n, hash: header(2n).hash };
+      // Continues a checkpoint the database does not have: refused when written.
+      const bad = await s.submitBatch({ number: 2n, hash: `0x${"f".repeat(64)}` }, batchOf(3n, 3n, []));
+      const e = event(4n, "TokenAllowed", { token: A(0x72), allowed: true });
+      await assert.rejects(
+        s.submitBatch({ number: 3n, hash: header(3n).hash }, batchOf(4n, 4n, [e])),
+        (error) => error instanceof StateError && /checkpoint moved/.test(error.message),
+      );
+      await assert.rejects(bad.committed, StateError);
+      await s.flush(); // nothing left in flight
+      const c = new pg.Client({ connectionString: piped.url });
+      await c.connect();
+      const { rows } = await c.query(`SELECT "blockNumber"::int AS n FROM checkpoints`);
+      const { rows: tokens } = await c.query(`SELECT count(*)::int AS n FROM tokens WHERE address = $1`, [A(0x72)]);
+      await c.end();
+      assert.deepEqual([rows[0].n, tokens[0].n], [2, 0]);
+      // And the store goes on from the checkpoint it has.
+      await s.commitBatch(cp, batchOf(3n, 4n, [e]));
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -5,11 +5,14 @@
 // (copy.ts) and written by one INSERT … SELECT, so PostgreSQL converts the values with the table's own types.
 // Small key sets (state to load, journal keys) travel as JSON arrays (`json_populate_recordset`).
 import pg from "pg";
-import { copyInto, copyText, copyValue, createStages, stage } from "./copy.ts";
+import { copyText, copyValue, stageOf } from "./copy.ts";
 import { argsJson, type DecodedLog } from "./decode.ts";
 import { IndexerError, StateError } from "./errors.ts";
 import { applyEvents, firstKeys, secondKeys, type HandlerContext } from "./handlers.ts";
+import { deferIndexes, deferredIndexes, rebuildIndexes, rebuildSteps, type DeferredIndex } from "./indexes.ts";
+import { pgTypes } from "./pgtypes.ts";
 import { BatchState } from "./state.ts";
+import { BatchWriter, type Step } from "./writer.ts";
 import {
   ACCUMULATOR_TABLES,
   ENTITY_TABLES,
@@ -44,11 +47,19 @@ export type Batch = {
   timestamps: Map<bigint, bigint>;
   /** Journal state changes (blocks above the safe block). */
   journal: boolean;
+  /** Build the deferred indexes in this batch's transaction (the last batch of a first backfill; indexes.ts). */
+  buildIndexes?: boolean;
   safe: bigint;
   head: bigint;
 };
 
-export type BatchResult = { inserted: number; skipped: number; warnings: string[] };
+export type BatchResult = {
+  inserted: number;
+  skipped: number;
+  warnings: string[];
+  /** Deferred indexes the batch built (indexes.ts). */
+  indexesBuilt: number;
+};
 
 /** Channel the API listens on (LISTEN joule_events): one notification per committed batch or rollback. */
 export const NOTIFY_CHANNEL = "joule_events";
@@ -67,15 +78,6 @@ function json(rows: Record<string, unknown>[]): string {
   return JSON.stringify(rows);
 }
 
-/** pg returns numeric and int8 as bigint, timestamps/dates as the strings PostgreSQL printed. */
-const types = {
-  getTypeParser(oid: number, format?: string) {
-    if (oid === 20 || oid === 1700) return (v: string) => BigInt(v);
-    if (oid === 1184 || oid === 1114 || oid === 1082) return (v: string) => v;
-    return pg.types.getTypeParser(oid, format as never);
-  },
-};
-
 /** Connection-level and transient database failures: reconnect and resume. Anything else is a bug or bad data. */
 export function isTransientDbError(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | undefined;
@@ -87,42 +89,6 @@ export function isTransientDbError(error: unknown): boolean {
   return /Connection terminated|connection (is )?closed|not queryable|Client has encountered a connection error|terminating connection/i.test(
     e?.message ?? "",
   );
-}
-
-/**
- * The statements of one transaction, run one after another as they are added: the first starts at once, the next
- * when the previous has finished. Callers prepare the next statement's rows while PostgreSQL runs the previous one
- * (node-postgres must not be handed a query while another runs). After a failure the rest are skipped; `drain`
- * waits for the queue and throws the first failure.
- */
-class Sent {
-  private queue: (() => Promise<unknown>)[] = [];
-  private running: Promise<void> | undefined;
-  private failure: { error: unknown } | undefined;
-
-  add(start: () => Promise<unknown>): void {
-    this.queue.push(start);
-    this.running ??= this.pump();
-  }
-
-  private async pump(): Promise<void> {
-    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-      if (this.failure) continue;
-      try {
-        await next();
-      } catch (error) {
-        this.failure = { error };
-      }
-    }
-    this.running = undefined;
-  }
-
-  async drain(): Promise<void> {
-    while (this.running) await this.running;
-    const failure = this.failure;
-    this.failure = undefined;
-    if (failure) throw failure.error;
-  }
 }
 
 /** raw_events columns in the order copyRawEvents writes them. */
@@ -148,8 +114,12 @@ export class Store {
   private readonly hc: HandlerContext;
   /** Set by a rollback: the next batch's notification says reorg = true. */
   private afterReorg = false;
-  /** Staging tables filled in the current transaction (copy.ts). */
-  private staged = new Set<string>();
+  /** The batch being written, with its final in-memory state (see submitBatch). */
+  private inFlight: { state: BatchState; committed: Promise<BatchResult> } | undefined;
+  /** Secondary indexes dropped for the first backfill, to build at its end (indexes.ts). */
+  private deferred: DeferredIndex[] = [];
+  /** The thread that writes batches, on its own connection (writer.ts). */
+  private writer: BatchWriter | undefined;
 
   constructor(url: string, chainId: number, hc: HandlerContext, log: (message: string) => void = () => {}) {
     this.url = url;
@@ -166,7 +136,11 @@ export class Store {
   /** Connects and takes the writer lock, waiting (as a standby) while another indexer holds it. */
   async connect(options: { lockWaitMs?: number; shouldStop?: () => boolean } = {}): Promise<boolean> {
     await this.close();
-    const client = new pg.Client({ connectionString: this.url, types, application_name: "joule-indexer-sync" });
+    const client = new pg.Client({
+      connectionString: this.url,
+      types: pgTypes,
+      application_name: "joule-indexer-sync-main",
+    });
     // A dropped connection surfaces as an 'error' event; without a listener it would crash the process.
     client.on("error", (error) => this.log(`database connection error: ${error.message}`));
     await client.connect();
@@ -185,7 +159,8 @@ export class Store {
       await new Promise((r) => setTimeout(r, options.lockWaitMs ?? 1_000));
     }
     await this.loadColumns();
-    await createStages(client, [
+    this.deferred = await deferredIndexes(client);
+    this.writer = new BatchWriter(this.url, [
       "raw_events",
       ...[...Object.values(ENTITY_TABLES), ...Object.values(ACCUMULATOR_TABLES), ...Object.values(HISTORY_TABLES)].map(
         (spec: TableSpec) => spec.table,
@@ -194,9 +169,14 @@ export class Store {
     return true;
   }
 
+  /** Closes the connections, after the batch in flight (whose failure is left to `flush` callers). */
   async close(): Promise<void> {
+    await this.inFlight?.committed.catch(() => {});
     const c = this.client;
+    const w = this.writer;
     this.client = undefined;
+    this.writer = undefined;
+    if (w) await w.close();
     if (c) await c.end().catch(() => {});
   }
 
@@ -212,6 +192,9 @@ export class Store {
     }
     if (!this.columns.has("checkpoints")) {
       throw new StateError("the database has no indexer tables: run `npm run db:migrate` first");
+    }
+    if (!this.columns.has("deferred_indexes")) {
+      throw new StateError("the database misses recent migrations: run `npm run db:migrate`");
     }
   }
 
@@ -278,6 +261,7 @@ export class Store {
 
   /** Stored hashes of kept blocks at or below `number`, newest first. */
   async keptBlocks(upTo: bigint): Promise<{ number: bigint; hash: string }[]> {
+    await this.flush();
     const { rows } = await this.db.query<{ number: bigint; hash: string }>(
       `SELECT number, hash FROM blocks WHERE "chainId" = $1 AND number <= $2 ORDER BY number DESC`,
       [this.chainId, upTo.toString()],
@@ -286,6 +270,7 @@ export class Store {
   }
 
   async updateHead(head: bigint, safe: bigint): Promise<void> {
+    await this.flush();
     await this.db.query(
       `UPDATE checkpoints SET "headBlockNumber" = $2, "safeBlockNumber" = $3, "headUpdatedAt" = now() WHERE "chainId" = $1`,
       [this.chainId, head.toString(), safe.toString()],
@@ -294,92 +279,133 @@ export class Store {
 
   // ───────────────────────────── Batch ─────────────────────────────
 
-  /**
-   * Writes one batch atomically: raw events, derived rows (journaled when above the safe block), block headers
-   * and the checkpoint. `expected` is the checkpoint the batch continues from; anything else aborts.
-   */
+  /** Writes one batch atomically (after any batch still in flight) and waits for its commit. */
   async commitBatch(expected: Checkpoint, batch: Batch): Promise<BatchResult> {
-    const db = this.db;
-    await db.query("BEGIN");
-    this.staged.clear();
-    const sent = new Sent();
-    try {
-      // The checkpoint commits with the data, so a commit lost in a crash only means re-indexing that batch:
-      // no need to wait for the WAL flush.
-      await db.query("SET LOCAL synchronous_commit TO off");
-      const { rows: cpRows } = await db.query<{ blockNumber: bigint; blockHash: string }>(
-        `SELECT "blockNumber", "blockHash" FROM checkpoints WHERE "chainId" = $1 FOR UPDATE`,
-        [this.chainId],
-      );
-      const cp = cpRows[0];
-      if (!cp || cp.blockNumber !== expected.number || cp.blockHash !== expected.hash) {
-        throw new StateError(
-          `checkpoint moved under the indexer (expected ${expected.number} ${expected.hash}, found ${cp?.blockNumber} ${cp?.blockHash}): is another writer running?`,
-        );
-      }
-      if (batch.from !== expected.number + 1n)
-        throw new IndexerError(`batch ${batch.from}..${batch.to} does not follow checkpoint ${expected.number}`);
+    await this.flush();
+    return (await this.submitBatch(expected, batch)).committed;
+  }
 
-      const { fresh: inserted, clean, unique } = await this.findFresh(batch);
-      // Idempotent on (chainId, txHash, logIndex): an event already stored is not applied twice.
-      const fresh = batch.events.filter((e) => inserted.has(`${e.txHash}|${e.logIndex}`));
-      const toApply = [...batch.discovered, ...fresh];
-
-      const state = new BatchState();
-      await this.loadState(state, toApply);
-      // From here on statements are queued: the handlers run while PostgreSQL copies the raw events, and each
-      // table's rows are prepared while the previous table is written.
-      this.copyRawEvents(sent, unique, inserted, batch.timestamps);
-      applyEvents(state, toApply, batch.timestamps, this.hc);
-      if (batch.journal) this.journal(sent, state, batch.from, batch.to);
-      this.writeState(sent, state, clean);
-
-      if (batch.headers.length > 0) {
-        sent.add(() =>
-          db.query(
-            `INSERT INTO blocks SELECT * FROM json_populate_recordset(NULL::blocks, $1::json)
-           ON CONFLICT ("chainId", number) DO UPDATE SET hash = EXCLUDED.hash, "parentHash" = EXCLUDED."parentHash", timestamp = EXCLUDED.timestamp`,
-            [
-              json(
-                batch.headers.map((h) => ({
-                  chainId: this.chainId,
-                  number: h.number,
-                  hash: h.hash,
-                  parentHash: h.parentHash,
-                  timestamp: new Date(Number(h.timestamp) * 1000).toISOString(),
-                })),
-              ),
-            ],
-          ),
-        );
-      }
-      sent.add(() =>
-        db.query(
-          `UPDATE checkpoints SET "blockNumber" = $2, "blockHash" = $3, "blockTimestamp" = $4, "safeBlockNumber" = $5, "headBlockNumber" = $6,
+  /**
+   * Prepares one batch and hands its transaction to the writer thread behind the batch in flight, if any; resolves
+   * once handed over, with `committed` for its outcome. One batch is in flight at a time: the next one's reads,
+   * handlers and row texts are done while the writer writes this one, so a backfill is bound by the slower of the
+   * two, not their sum. Its reads see the committed database, without the batch in flight: the rows that batch
+   * changes are taken from its in-memory state instead, and every other row is unchanged by it.
+   * A failure of the batch in flight is thrown here (this batch is then not written) or by `flush`.
+   */
+  async submitBatch(expected: Checkpoint, batch: Batch): Promise<{ committed: Promise<BatchResult> }> {
+    if (batch.from !== expected.number + 1n)
+      throw new IndexerError(`batch ${batch.from}..${batch.to} does not follow checkpoint ${expected.number}`);
+    const previous = this.inFlight;
+    const { fresh: inserted, clean, unique } = await this.findFresh(batch);
+    // Idempotent on (chainId, txHash, logIndex): an event already stored is not applied twice.
+    const fresh = batch.events.filter((e) => inserted.has(`${e.txHash}|${e.logIndex}`));
+    const toApply = [...batch.discovered, ...fresh];
+    const state = new BatchState();
+    await this.loadState(state, toApply, previous?.state);
+    applyEvents(state, toApply, batch.timestamps, this.hc);
+    const steps: Step[] = [];
+    this.copyRawEvents(steps, unique, inserted, batch.timestamps);
+    if (batch.journal) this.journal(steps, state, batch.from, batch.to);
+    this.writeState(steps, state, clean);
+    this.writeBlocks(steps, batch);
+    steps.push({
+      sql: `UPDATE checkpoints SET "blockNumber" = $2, "blockHash" = $3, "blockTimestamp" = $4, "safeBlockNumber" = $5, "headBlockNumber" = $6,
            "updatedAt" = now(), "headUpdatedAt" = now()
          WHERE "chainId" = $1`,
-          [
-            this.chainId,
-            batch.to.toString(),
-            batch.toHeader.hash,
-            new Date(Number(batch.toHeader.timestamp) * 1000).toISOString(),
-            batch.safe.toString(),
-            batch.head.toString(),
-          ],
-        ),
-      );
-      // Delivered only if this transaction commits, so listeners never see an uncommitted batch.
-      const reorg = this.afterReorg;
-      sent.add(() => this.notify(batch.from, batch.to, reorg));
-      await sent.drain();
-      await db.query("COMMIT");
-      this.afterReorg = false;
-      return { inserted: fresh.length, skipped: batch.events.length - fresh.length, warnings: state.warnings };
-    } catch (error) {
-      await sent.drain().catch(() => {});
-      await db.query("ROLLBACK").catch(() => {});
-      throw error;
-    }
+      params: [
+        this.chainId,
+        batch.to.toString(),
+        batch.toHeader.hash,
+        new Date(Number(batch.toHeader.timestamp) * 1000).toISOString(),
+        batch.safe.toString(),
+        batch.head.toString(),
+      ],
+    });
+    const building = batch.buildIndexes ? this.deferred : [];
+    steps.push(...rebuildSteps(building));
+    // Delivered only if the transaction commits, so listeners never see an uncommitted batch.
+    const reorg = this.afterReorg;
+    steps.push(this.notification(batch.from, batch.to, reorg));
+    const result = {
+      inserted: fresh.length,
+      skipped: batch.events.length - fresh.length,
+      warnings: state.warnings,
+      indexesBuilt: building.length,
+    };
+    if (previous) await previous.committed; // throws its failure: this batch must not follow a batch that failed
+    this.afterReorg = false;
+    const committed = this.writer!.run({
+      chainId: this.chainId,
+      expected: { number: expected.number.toString(), hash: expected.hash },
+      steps,
+    }).then(
+      () => {
+        if (building.length > 0) this.deferred = [];
+        return result;
+      },
+      (error: unknown) => {
+        if (reorg) this.afterReorg = true;
+        throw error;
+      },
+    );
+    const entry = { state, committed };
+    this.inFlight = entry;
+    const clear = () => {
+      if (this.inFlight === entry) this.inFlight = undefined;
+    };
+    committed.then(clear, clear);
+    return { committed };
+  }
+
+  /** Waits for the batch in flight; throws its failure. */
+  async flush(): Promise<void> {
+    const entry = this.inFlight;
+    if (entry) await entry.committed;
+  }
+
+  /** Number of secondary indexes deferred for the first backfill. */
+  get deferredIndexes(): number {
+    return this.deferred.length;
+  }
+
+  /** Defers the secondary indexes for a first backfill (indexes.ts); returns how many. */
+  async deferIndexes(): Promise<number> {
+    await this.flush();
+    this.deferred = [...this.deferred, ...(await deferIndexes(this.db))];
+    return this.deferred.length;
+  }
+
+  /** Builds the deferred indexes now; returns how many. */
+  async buildIndexes(): Promise<number> {
+    await this.flush(); // the batch in flight may be the one building them
+    if (this.deferred.length === 0) return 0;
+    const n = await rebuildIndexes(this.db);
+    this.deferred = [];
+    return n;
+  }
+
+  /** Whether a batch is being written. */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  private writeBlocks(steps: Step[], batch: Batch): void {
+    if (batch.headers.length === 0) return;
+    const rows = json(
+      batch.headers.map((h) => ({
+        chainId: this.chainId,
+        number: h.number,
+        hash: h.hash,
+        parentHash: h.parentHash,
+        timestamp: new Date(Number(h.timestamp) * 1000).toISOString(),
+      })),
+    );
+    steps.push({
+      sql: `INSERT INTO blocks SELECT * FROM json_populate_recordset(NULL::blocks, $1::json)
+         ON CONFLICT ("chainId", number) DO UPDATE SET hash = EXCLUDED.hash, "parentHash" = EXCLUDED."parentHash", timestamp = EXCLUDED.timestamp`,
+      params: [rows],
+    });
   }
 
   /**
@@ -423,7 +449,12 @@ export class Store {
   }
 
   /** Queues the COPY of the fresh raw events, in chunks so PostgreSQL starts on the first while the rest are built. */
-  private copyRawEvents(sent: Sent, unique: DecodedLog[], fresh: Set<string>, timestamps: Map<bigint, bigint>): void {
+  private copyRawEvents(
+    steps: Step[],
+    unique: DecodedLog[],
+    fresh: Set<string>,
+    timestamps: Map<bigint, bigint>,
+  ): void {
     const CHUNK = 10_000;
     let lastTs: bigint | undefined;
     let iso = "";
@@ -439,77 +470,79 @@ export class Store {
       }
       text += `${this.chainId}\t${copyValue(e.txHash)}\t${e.logIndex}\t${e.blockNumber}\t${copyValue(e.blockHash)}\t${e.txIndex ?? "\\N"}\t${copyValue(e.address)}\t${e.name}\t${copyValue(argsJson(e.args))}\t${iso}\n`;
       if (++lines === CHUNK) {
-        // Duplicates and stored keys were filtered out under the checkpoint's row lock: a plain COPY suffices.
+        // Duplicates and stored keys were filtered out (this is the only writer): a plain COPY suffices.
         const chunk = text;
-        sent.add(() => copyInto(this.db, "raw_events", RAW_EVENT_COLUMNS, chunk));
+        steps.push({ copy: "raw_events", columns: RAW_EVENT_COLUMNS, text: chunk });
         text = "";
         lines = 0;
       }
     }
-    if (lines > 0) sent.add(() => copyInto(this.db, "raw_events", RAW_EVENT_COLUMNS, text));
+    if (lines > 0) steps.push({ copy: "raw_events", columns: RAW_EVENT_COLUMNS, text });
   }
 
-  private async select(spec: TableSpec, keys: Row[]): Promise<Row[]> {
-    if (keys.length === 0) return [];
+  /** Rows of `spec` with the given keys: from `carried` (the batch in flight's state) where it has them. */
+  private async select(name: EntityName, keys: Row[], carried: BatchState | undefined): Promise<Row[]> {
+    const spec: TableSpec = ENTITY_TABLES[name];
+    const out: Row[] = [];
+    if (carried) {
+      const rest: Row[] = [];
+      for (const k of keys) {
+        const row = carried.get(name, keyOf(spec, k));
+        if (row) out.push({ ...row });
+        else rest.push(k);
+      }
+      keys = rest;
+    }
+    if (keys.length === 0) return out;
     const on = spec.pk.map((c) => `t.${q(c)} = k.${q(c)}`).join(" AND ");
     const { rows } = await this.db.query(
       `SELECT t.* FROM ${q(spec.table)} t JOIN json_populate_recordset(NULL::${q(spec.table)}, $1::json) k ON ${on}`,
       [json(keys)],
     );
-    return rows;
+    for (const r of rows) out.push(r);
+    return out;
   }
 
-  private async loadState(state: BatchState, events: DecodedLog[]): Promise<void> {
+  /** Loads every row `events` touch; `carried`: the state of the batch in flight, newer than the database. */
+  private async loadState(state: BatchState, events: DecodedLog[], carried: BatchState | undefined): Promise<void> {
+    const load = async (name: EntityName, keys: Row[]) => state.load(name, await this.select(name, keys, carried));
     const first = firstKeys(events);
-    state.load("protocol", await this.select(ENTITY_TABLES.protocol, [{ id: 1 }]));
-    state.load(
+    await load("protocol", [{ id: 1 }]);
+    await load(
       "jobs",
-      await this.select(
-        ENTITY_TABLES.jobs,
-        [...first.jobs].map((id) => ({ id })),
-      ),
+      [...first.jobs].map((id) => ({ id })),
     );
-    state.load(
+    await load(
       "verifierSets",
-      await this.select(
-        ENTITY_TABLES.verifierSets,
-        [...first.verifiers].map((address) => ({ address })),
-      ),
+      [...first.verifiers].map((address) => ({ address })),
     );
-    state.load(
+    await load(
       "rewardEpochs",
-      await this.select(
-        ENTITY_TABLES.rewardEpochs,
-        [...first.epochs].map((epoch) => ({ epoch })),
-      ),
+      [...first.epochs].map((epoch) => ({ epoch })),
     );
-    state.load("providerEpochs", await this.select(ENTITY_TABLES.providerEpochs, [...first.providerEpochs.values()]));
+    await load("providerEpochs", [...first.providerEpochs.values()]);
     const second = secondKeys(events, state);
-    state.load(
+    await load(
       "providers",
-      await this.select(
-        ENTITY_TABLES.providers,
-        [...second.providers].map((address) => ({ address })),
-      ),
+      [...second.providers].map((address) => ({ address })),
     );
-    state.load("milestones", await this.select(ENTITY_TABLES.milestones, [...second.milestones.values()]));
+    await load("milestones", [...second.milestones.values()]);
   }
 
   /** Saves the pre-batch image of every state row the batch changes (NULL = row did not exist). */
-  private journal(sent: Sent, state: BatchState, from: bigint, to: bigint): void {
+  private journal(steps: Step[], state: BatchState, from: bigint, to: bigint): void {
     const capture = (spec: TableSpec, rows: Row[]) => {
       if (rows.length === 0) return;
       const keys = rows.map((r) => Object.fromEntries(spec.pk.map((c) => [c, r[c]])));
       const on = spec.pk.map((c) => `t.${q(c)} = k.${q(c)}`).join(" AND ");
       const pkJson = `jsonb_build_object(${spec.pk.map((c) => `'${c}', k.${q(c)}`).join(", ")})`;
-      sent.add(() =>
-        this.db.query(
-          `INSERT INTO undo_log ("chainId", "batchFrom", "batchTo", "tableName", pk, before)
+      const params = [json(keys), this.chainId, from.toString(), to.toString(), spec.table];
+      steps.push({
+        sql: `INSERT INTO undo_log ("chainId", "batchFrom", "batchTo", "tableName", pk, before)
          SELECT $2, $3, $4, $5, ${pkJson}, CASE WHEN t.${q(spec.pk[0]!)} IS NULL THEN NULL ELSE to_jsonb(t) END
          FROM json_populate_recordset(NULL::${q(spec.table)}, $1::json) k LEFT JOIN ${q(spec.table)} t ON ${on}`,
-          [json(keys), this.chainId, from.toString(), to.toString(), spec.table],
-        ),
-      );
+        params,
+      });
     };
     for (const name of Object.keys(ENTITY_TABLES) as EntityName[]) capture(ENTITY_TABLES[name], state.dirtyRows(name));
     for (const name of Object.keys(ACCUMULATOR_TABLES) as AccumulatorName[])
@@ -517,29 +550,29 @@ export class Store {
   }
 
   /** Queues the COPY of `rows` into the staging table of `table`; returns the staging table's name. */
-  private stageRows(sent: Sent, table: string, rows: Row[]): string {
+  private stageRows(steps: Step[], table: string, rows: Row[]): string {
     const columns = this.cols(table);
-    const { name, start } = stage(this.db, table, columns, copyText(rows, columns), this.staged);
-    sent.add(start);
-    return name;
+    const text = copyText(rows, columns);
+    steps.push({ stage: table, columns, text });
+    return q(stageOf(table));
   }
 
   /**
    * `clean`: no row of the batch's blocks existed before, so history rows and the entity rows the batch created are
    * copied straight into their tables.
    */
-  private writeState(sent: Sent, state: BatchState, clean: boolean): void {
+  private writeState(steps: Step[], state: BatchState, clean: boolean): void {
     for (const name of Object.keys(ENTITY_TABLES) as EntityName[]) {
       const spec = ENTITY_TABLES[name];
       let rows = state.dirtyRows(name);
       if (clean) {
-        // Rows the batch created did not exist (the batch loaded every row its events touch, under the
-        // checkpoint's lock): they are copied straight in; only rows read from the database need the upsert.
+        // Rows the batch created did not exist (the batch loaded every row its events touch, and this is the
+        // only writer): they are copied straight in; only rows that existed (read or carried) need the upsert.
         const { existing, created } = state.dirtyRowsByOrigin(name);
         if (created.length > 0) {
           const columns = this.cols(spec.table);
           const text = copyText(created, columns);
-          sent.add(() => copyInto(this.db, q(spec.table), columns, text));
+          steps.push({ copy: q(spec.table), columns, text });
         }
         rows = existing;
       }
@@ -548,12 +581,10 @@ export class Store {
         .filter((c) => !spec.pk.includes(c))
         .map((c) => `${q(c)} = EXCLUDED.${q(c)}`)
         .join(", ");
-      const staged = this.stageRows(sent, spec.table, rows);
-      sent.add(() =>
-        this.db.query(
-          `INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
-        ),
-      );
+      const staged = this.stageRows(steps, spec.table, rows);
+      steps.push({
+        sql: `INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
+      });
     }
     for (const name of Object.keys(ACCUMULATOR_TABLES) as AccumulatorName[]) {
       const spec: TableSpec = ACCUMULATOR_TABLES[name];
@@ -569,12 +600,10 @@ export class Store {
               : `${q(c)} = EXCLUDED.${q(c)}`,
         )
         .join(", ");
-      const staged = this.stageRows(sent, spec.table, rows);
-      sent.add(() =>
-        this.db.query(
-          `INSERT INTO ${q(spec.table)} AS t SELECT * FROM ${staged} ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
-        ),
-      );
+      const staged = this.stageRows(steps, spec.table, rows);
+      steps.push({
+        sql: `INSERT INTO ${q(spec.table)} AS t SELECT * FROM ${staged} ON CONFLICT (${spec.pk.map(q).join(", ")}) DO UPDATE SET ${set}`,
+      });
     }
     for (const [name, spec] of Object.entries(HISTORY_TABLES) as [HistoryName, TableSpec][]) {
       const rows = state.history[name];
@@ -590,10 +619,10 @@ export class Store {
         });
         const columns = this.cols(spec.table);
         const text = copyText(unique, columns);
-        sent.add(() => copyInto(this.db, q(spec.table), columns, text));
+        steps.push({ copy: q(spec.table), columns, text });
       } else {
-        const staged = this.stageRows(sent, spec.table, rows);
-        sent.add(() => this.db.query(`INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT DO NOTHING`));
+        const staged = this.stageRows(steps, spec.table, rows);
+        steps.push({ sql: `INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT DO NOTHING` });
       }
     }
   }
@@ -605,6 +634,7 @@ export class Store {
    * everything recorded above it. Returns the new checkpoint.
    */
   async rollback(ancestor: bigint): Promise<Checkpoint> {
+    await this.flush();
     const db = this.db;
     await db.query("BEGIN");
     try {
@@ -656,7 +686,8 @@ export class Store {
         `UPDATE checkpoints SET "blockNumber" = $2, "blockHash" = $3, "blockTimestamp" = $4, "updatedAt" = now() WHERE "chainId" = $1`,
         [this.chainId, target.toString(), kept[0].hash, kept[0].timestamp],
       );
-      await this.notify(target + 1n, previous, true);
+      const note = this.notification(target + 1n, previous, true);
+      await db.query(note.sql, note.params);
       await db.query("COMMIT");
       this.afterReorg = true;
       return { number: target, hash: kept[0].hash };
@@ -666,7 +697,8 @@ export class Store {
     }
   }
 
-  private async notify(from: bigint, to: bigint, reorg: boolean): Promise<void> {
+  /** The statement announcing blocks `from..to` on NOTIFY_CHANNEL (delivered when its transaction commits). */
+  private notification(from: bigint, to: bigint, reorg: boolean): { sql: string; params: unknown[] } {
     const payload = JSON.stringify({
       v: 1,
       chainId: this.chainId,
@@ -674,11 +706,12 @@ export class Store {
       toBlock: to.toString(),
       reorg,
     });
-    await this.db.query("SELECT pg_notify($1, $2)", [NOTIFY_CHANNEL, payload]);
+    return { sql: "SELECT pg_notify($1, $2)", params: [NOTIFY_CHANNEL, payload] };
   }
 
   /** Forgets journal entries and headers that can no longer be reorganised (at or below the safe block). */
   async prune(safe: bigint, checkpoint: bigint): Promise<void> {
+    await this.flush();
     await this.db.query(`DELETE FROM undo_log WHERE "chainId" = $1 AND "batchTo" <= $2`, [
       this.chainId,
       safe.toString(),

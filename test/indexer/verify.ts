@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { encodeAbiParameters, keccak256, type Abi, type Address, type Hex } from "viem";
 import pg from "pg";
+import { createTestDatabase } from "../../indexer/db/testdb.ts";
 import { TOPIC0S } from "../../indexer/sync/decode.ts";
 import {
   jobMarketAbi,
@@ -66,6 +67,13 @@ export async function dump(url: string): Promise<Record<string, string[]>> {
     );
     out[t] = rows.map((r) => r.j);
   }
+  // And the indexes: a first backfill drops the secondary ones, and its last batch must have built them all again.
+  out["(indexes)"] = (
+    await sql<{ d: string }>(url, `SELECT indexdef AS d FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`)
+  ).map((r) => r.d);
+  out["(deferred_indexes)"] = (await sql<{ name: string }>(url, `SELECT name FROM deferred_indexes`)).map(
+    (r) => r.name,
+  );
   return out;
 }
 
@@ -73,6 +81,29 @@ export async function checkpoint(url: string): Promise<{ blockNumber: bigint; bl
   return (
     await sql<{ blockNumber: bigint; blockHash: string }>(url, `SELECT "blockNumber", "blockHash" FROM checkpoints`)
   )[0];
+}
+
+async function indexNames(url: string): Promise<string[]> {
+  return (
+    await sql<{ n: string }>(
+      url,
+      `SELECT indexname AS n FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`,
+    )
+  ).map((r) => r.n);
+}
+
+let migrated: Promise<string[]> | undefined;
+/** Index names of a freshly migrated database (made once per process). */
+function migratedIndexNames(): Promise<string[]> {
+  migrated ??= (async () => {
+    const db = await createTestDatabase({ prefix: "joule_verify_schema" });
+    try {
+      return await indexNames(db.url);
+    } finally {
+      await db.drop();
+    }
+  })();
+  return migrated;
 }
 
 const STATUS = ["NONE", "OPEN", "ASSIGNED", "COMPLETED", "CANCELLED", "EXPIRED", "FAILED"];
@@ -97,6 +128,10 @@ export async function assertMatchesChain(url: string, p: Protocol): Promise<void
     raw.map((r) => r.k),
     logs.map((l) => `${l.transactionHash}:${BigInt(l.logIndex)}`).sort(),
   );
+
+  // Caught up, so no index is deferred (indexes.ts) and every one the migrations create exists.
+  assert.deepEqual(await sql(url, `SELECT name FROM deferred_indexes`), [], "deferred indexes left");
+  assert.deepEqual(await indexNames(url), await migratedIndexNames(), "indexes");
 
   // Jobs: status, best bid / progress, escrow and conservation.
   const params0 = await read<{
