@@ -35,6 +35,8 @@ describe("loadConfig", () => {
     assert.equal(c.confirmations, 12n);
     assert.equal(c.finality, "auto");
     assert.equal(c.batchBlocks, 2_000n);
+    assert.equal(c.entityCacheRows, 100_000);
+    assert.equal(loadConfig({ ...base, ENTITY_CACHE_ROWS: "0" }).entityCacheRows, 0);
   });
 
   it("takes fallback RPC URLs from a comma list and RPC_FALLBACK_URLS", () => {
@@ -57,6 +59,7 @@ describe("loadConfig", () => {
     rejects({ ...base, BATCH_BLOCKS: "0" }, "BATCH_BLOCKS");
     rejects({ ...base, BATCH_BLOCKS: "500", MAX_BATCH_BLOCKS: "100" }, "MAX_BATCH_BLOCKS");
     rejects({ ...base, FINALITY: "eventually" }, "FINALITY");
+    rejects({ ...base, ENTITY_CACHE_ROWS: "-5" }, "ENTITY_CACHE_ROWS");
     rejects({ ...base, RPC_BACKOFF_BASE_MS: "100", RPC_BACKOFF_MAX_MS: "10" }, "RPC_BACKOFF_MAX_MS");
   });
 

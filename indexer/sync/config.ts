@@ -1,5 +1,6 @@
 // Sync configuration from the environment, validated at start-up: every problem names its variable.
 import { readFileSync } from "node:fs";
+import { DEFAULT_CACHE_ROWS } from "./cache.ts";
 import { ConfigError } from "./errors.ts";
 
 /** Default TARGET_LOGS_PER_BATCH (see `SyncConfig.targetLogsPerBatch`). */
@@ -38,6 +39,8 @@ export type SyncConfig = {
    * collector's scavenge time (2.5–2.9 s → 4.9–5.9 s per 187k events, `--trace-gc`).
    */
   targetLogsPerBatch: number;
+  /** Entity rows kept in memory between batches (ENTITY_CACHE_ROWS; 0 = none): cache.ts. */
+  entityCacheRows: number;
   /** Blocks per batch when following the head (each header is fetched). */
   followBlocks: bigint;
   pollIntervalMs: number;
@@ -219,6 +222,7 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     batchBlocks: BigInt(batchBlocks),
     maxBatchBlocks: BigInt(maxBatchBlocks),
     targetLogsPerBatch: int(env, "TARGET_LOGS_PER_BATCH", DEFAULT_TARGET_LOGS_PER_BATCH, 1),
+    entityCacheRows: int(env, "ENTITY_CACHE_ROWS", DEFAULT_CACHE_ROWS, 0, 10_000_000),
     followBlocks: BigInt(int(env, "FOLLOW_BLOCKS", 100, 1, 10_000)),
     pollIntervalMs: int(env, "POLL_INTERVAL_MS", 2_000, 10),
     rpcTimeoutMs: int(env, "RPC_TIMEOUT_MS", 15_000, 100),

@@ -149,8 +149,12 @@ export class SyncEngine {
     }
     this.chainId = chainId;
     const { contracts } = this.config;
-    const store = new Store(this.config.databaseUrl, chainId, { stakeToken: contracts.jouleToken }, (m) =>
-      this.log("warn", m),
+    const store = new Store(
+      this.config.databaseUrl,
+      chainId,
+      { stakeToken: contracts.jouleToken },
+      (m) => this.log("warn", m),
+      { cacheRows: this.config.entityCacheRows },
     );
     this.store = store;
     if (!(await store.connect({ shouldStop: () => this.stopping }))) return;

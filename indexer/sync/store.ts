@@ -12,6 +12,7 @@ import { applyEvents, firstKeys, secondKeys, type HandlerContext } from "./handl
 import { deferIndexes, deferredIndexes, rebuildIndexes, rebuildSteps, type DeferredIndex } from "./indexes.ts";
 import { pgTypes } from "./pgtypes.ts";
 import { BatchState } from "./state.ts";
+import { DEFAULT_CACHE_ROWS, RowCache } from "./cache.ts";
 import { BatchWriter, type Step } from "./writer.ts";
 import {
   ACCUMULATOR_TABLES,
@@ -116,12 +117,22 @@ export class Store {
   private afterReorg = false;
   /** The batch being written, with its final in-memory state (see submitBatch). */
   private inFlight: { state: BatchState; committed: Promise<BatchResult> } | undefined;
+  /** Entity rows as committed (cache.ts). */
+  private readonly cache: RowCache;
   /** Secondary indexes dropped for the first backfill, to build at its end (indexes.ts). */
   private deferred: DeferredIndex[] = [];
   /** The thread that writes batches, on its own connection (writer.ts). */
   private writer: BatchWriter | undefined;
 
-  constructor(url: string, chainId: number, hc: HandlerContext, log: (message: string) => void = () => {}) {
+  /** `cacheRows`: most entity rows kept between batches (cache.ts). */
+  constructor(
+    url: string,
+    chainId: number,
+    hc: HandlerContext,
+    log: (message: string) => void = () => {},
+    options: { cacheRows?: number } = {},
+  ) {
+    this.cache = new RowCache(options.cacheRows ?? DEFAULT_CACHE_ROWS);
     this.url = url;
     this.chainId = chainId;
     this.hc = hc;
@@ -342,6 +353,7 @@ export class Store {
     }).then(
       () => {
         if (building.length > 0) this.deferred = [];
+        this.cache.remember(state);
         return result;
       },
       (error: unknown) => {
@@ -480,19 +492,22 @@ export class Store {
     if (lines > 0) steps.push({ copy: "raw_events", columns: RAW_EVENT_COLUMNS, text });
   }
 
-  /** Rows of `spec` with the given keys: from `carried` (the batch in flight's state) where it has them. */
+  /**
+   * Rows of `name` with the given keys: from `carried` (the state of the batch in flight, the newest) where it has
+   * them, else from the cache of committed rows, else from the database.
+   */
   private async select(name: EntityName, keys: Row[], carried: BatchState | undefined): Promise<Row[]> {
     const spec: TableSpec = ENTITY_TABLES[name];
     const out: Row[] = [];
-    if (carried) {
-      const rest: Row[] = [];
-      for (const k of keys) {
-        const row = carried.get(name, keyOf(spec, k));
-        if (row) out.push({ ...row });
-        else rest.push(k);
-      }
-      keys = rest;
+    const rest: Row[] = [];
+    for (const k of keys) {
+      const key = keyOf(spec, k);
+      const inFlight = carried?.get(name, key);
+      const row = inFlight ? { ...inFlight } : this.cache.get(name, key);
+      if (row) out.push(row);
+      else rest.push(k);
     }
+    keys = rest;
     if (keys.length === 0) return out;
     const on = spec.pk.map((c) => `t.${q(c)} = k.${q(c)}`).join(" AND ");
     const { rows } = await this.db.query(
@@ -635,6 +650,7 @@ export class Store {
    */
   async rollback(ancestor: bigint): Promise<Checkpoint> {
     await this.flush();
+    this.cache.clear(); // rows are restored to older images
     const db = this.db;
     await db.query("BEGIN");
     try {
