@@ -66,10 +66,14 @@ export async function createStages(db: pg.Client, tables: string[]): Promise<voi
   }
 }
 
+/** COPY text lines, as a string or already UTF-8 encoded. */
+export type CopyData = string | Uint8Array;
+
 /** Streams `text` (COPY text lines for `columns`) into `relation` (a quoted table name). */
-export function copyInto(db: pg.Client, relation: string, columns: string[], text: string): Promise<void> {
+export function copyInto(db: pg.Client, relation: string, columns: string[], text: CopyData): Promise<void> {
   const stream = db.query(copyFrom(`COPY ${relation} (${columns.map(q).join(", ")}) FROM STDIN`));
-  return pipeline(Readable.from([text]), stream);
+  const chunk = typeof text === "string" ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  return pipeline(Readable.from([chunk]), stream);
 }
 
 /**
@@ -80,7 +84,7 @@ export function stage(
   db: pg.Client,
   table: string,
   columns: string[],
-  text: string,
+  text: CopyData,
   usedInTransaction: Set<string>,
 ): { name: string; start: () => Promise<unknown> } {
   const name = q(stageOf(table));

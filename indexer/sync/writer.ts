@@ -3,14 +3,17 @@
 // while the worker drives PostgreSQL through the previous batch's statements. On one thread, each statement waited
 // for a gap in that CPU work to be sent, and PostgreSQL sat idle in between.
 import { Worker } from "node:worker_threads";
+import type { CopyData } from "./copy.ts";
 import { StateError } from "./errors.ts";
+
+const encoder = new TextEncoder();
 
 /** One statement of a batch's transaction, as data (a worker cannot be handed closures). */
 export type Step =
   /** COPY `text` (COPY text lines of `columns`) straight into `relation` (a quoted table name). */
-  | { copy: string; columns: string[]; text: string }
+  | { copy: string; columns: string[]; text: CopyData }
   /** COPY `text` into the staging table of `table` (copy.ts), emptied first if already used in the transaction. */
-  | { stage: string; columns: string[]; text: string }
+  | { stage: string; columns: string[]; text: CopyData }
   | { sql: string; params?: unknown[] };
 
 export type Transaction = {
@@ -59,9 +62,18 @@ export class BatchWriter {
   run(tx: Transaction): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
+    // COPY texts go over encoded, their memory handed to the worker instead of copied (a string is copied into
+    // the message, again out of it, and encoded once more for the socket).
+    const transfer: ArrayBuffer[] = [];
+    const steps = tx.steps.map((s) => {
+      if ("sql" in s || typeof s.text !== "string") return s;
+      const text = encoder.encode(s.text);
+      transfer.push(text.buffer as ArrayBuffer);
+      return { ...s, text };
+    });
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, tx });
+      this.worker.postMessage({ id, tx: { ...tx, steps } }, transfer);
     });
   }
 
