@@ -1,10 +1,12 @@
-// PostgreSQL side of the sync engine: one connection (the single writer, holding an advisory lock), one
-// transaction per batch (events + derived rows + checkpoint), the undo journal and reorg rollback.
+// PostgreSQL side of the sync engine: the single writer (an advisory lock, held by this module's connection, which
+// also does a batch's reads), one transaction per batch (events + derived rows + checkpoint) run by the writer
+// thread on its own connection (writer.ts), the undo journal and reorg rollback.
 //
 // All bulk writes are set-based: each table's rows of a batch are streamed with COPY into a staging table
 // (copy.ts) and written by one INSERT … SELECT, so PostgreSQL converts the values with the table's own types.
 // Small key sets (state to load, journal keys) travel as JSON arrays (`json_populate_recordset`).
 import pg from "pg";
+import { DEFAULT_CACHE_ROWS, RowCache } from "./cache.ts";
 import { copyText, copyValue, stageOf } from "./copy.ts";
 import { argsJson, type DecodedLog } from "./decode.ts";
 import { IndexerError, StateError } from "./errors.ts";
@@ -12,7 +14,6 @@ import { applyEvents, firstKeys, secondKeys, type HandlerContext } from "./handl
 import { deferIndexes, deferredIndexes, rebuildIndexes, rebuildSteps, type DeferredIndex } from "./indexes.ts";
 import { pgTypes } from "./pgtypes.ts";
 import { BatchState } from "./state.ts";
-import { DEFAULT_CACHE_ROWS, RowCache } from "./cache.ts";
 import { BatchWriter, type Step } from "./writer.ts";
 import {
   ACCUMULATOR_TABLES,
@@ -301,7 +302,8 @@ export class Store {
    * once handed over, with `committed` for its outcome. One batch is in flight at a time: the next one's reads,
    * handlers and row texts are done while the writer writes this one, so a backfill is bound by the slower of the
    * two, not their sum. Its reads see the committed database, without the batch in flight: the rows that batch
-   * changes are taken from its in-memory state instead, and every other row is unchanged by it.
+   * changes are taken from its in-memory state instead; every other row, unchanged by it, comes from the cache of
+   * committed rows (cache.ts) or the database.
    * A failure of the batch in flight is thrown here (this batch is then not written) or by `flush`.
    */
   async submitBatch(expected: Checkpoint, batch: Batch): Promise<{ committed: Promise<BatchResult> }> {
