@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../db/testdb.ts";
-import { copyInto, copyText, createStages, stage } from "./copy.ts";
+import { CopyBuffer, copyInto, copyText, createStages, stage } from "./copy.ts";
 
 let db: TestDatabase;
 let client: pg.Client;
@@ -84,5 +84,17 @@ describe("COPY text encoding", () => {
     }
     const { rows } = await client.query(`SELECT count(*)::int AS n FROM stage_awkward`);
     assert.equal(rows[0].n, 0, "emptied at commit");
+  });
+});
+
+describe("CopyBuffer", () => {
+  it("holds exactly the UTF-8 of what was pushed, growing past its first size", () => {
+    const b = new CopyBuffer(16);
+    const lines: string[] = [];
+    for (let i = 0; i < 2_000; i++) lines.push(`${i}\tcafé ☕ 🚀 ${"x".repeat(i % 50)}\n`);
+    for (const l of lines) b.push(l);
+    const bytes = b.bytes();
+    assert.equal(b.length, Buffer.byteLength(lines.join("")));
+    assert.equal(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"), lines.join(""));
   });
 });

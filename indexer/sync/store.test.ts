@@ -38,6 +38,18 @@ function event(block: bigint, name: string, args: Record<string, unknown>, fork 
   })!;
 }
 
+/** ProviderRegistered of a one-GPU provider. */
+const registered = (block: bigint, provider: string, metadataURI: string) =>
+  event(block, "ProviderRegistered", {
+    provider,
+    gpuClass: 1,
+    gpuCount: 1,
+    vramGb: 24,
+    carbonIntensity: 100,
+    region: `0x${"0".repeat(64)}`,
+    metadataURI,
+  });
+
 const params = (collateral: bigint) => ({
   tenant: TENANT,
   payer: TENANT,
@@ -149,25 +161,9 @@ describe("Store", () => {
       0n,
       2n,
       [
-        event(0n, "ProviderRegistered", {
-          provider: P1,
-          gpuClass: 1,
-          gpuCount: 1,
-          vramGb: 24,
-          carbonIntensity: 100,
-          region: `0x${"0".repeat(64)}`,
-          metadataURI: "a",
-        }),
+        registered(0n, P1, "a"),
         event(1n, "Staked", { provider: P1, from: P1, amount: 5_000n, stake: 5_000n }),
-        event(1n, "ProviderRegistered", {
-          provider: P2,
-          gpuClass: 1,
-          gpuCount: 1,
-          vramGb: 24,
-          carbonIntensity: 100,
-          region: `0x${"0".repeat(64)}`,
-          metadataURI: "b",
-        }),
+        registered(1n, P2, "b"),
         event(2n, "Staked", { provider: P2, from: P2, amount: 5_000n, stake: 5_000n }),
         event(2n, "JobCreated", { jobId: 1n, tenant: TENANT, payer: TENANT, params: params(1_000n), funded: 1_000n }),
       ],
@@ -322,15 +318,7 @@ describe("Store: the next batch prepared while one is written", () => {
   it("takes the rows the batch in flight changes from its state, with the same result as one at a time", async () => {
     const P = A(0x301);
     const first = [
-      event(0n, "ProviderRegistered", {
-        provider: P,
-        gpuClass: 1,
-        gpuCount: 1,
-        vramGb: 24,
-        carbonIntensity: 100,
-        region: `0x${"0".repeat(64)}`,
-        metadataURI: "p",
-      }),
+      registered(0n, P, "p"),
       event(0n, "Staked", { provider: P, from: P, amount: 5_000n, stake: 5_000n }),
       event(1n, "JobCreated", { jobId: 7n, tenant: TENANT, payer: TENANT, params: params(1_000n), funded: 1_000n }),
     ];
@@ -402,4 +390,98 @@ describe("Store: the next batch prepared while one is written", () => {
       await s.close();
     }
   });
+
+  it("reports a failure that happened before the next batch came, not a checkpoint mismatch", async () => {
+    const s = await open(piped.url);
+    const locker = await blockBatches(piped.url);
+    try {
+      const e = event(5n, "TokenAllowed", { token: A(0x73), allowed: true });
+      const a = await s.submitBatch({ number: 4n, hash: header(4n).hash }, batchOf(5n, 5n, [e]));
+      await waitForLockWait(piped.url);
+      // The writer's connection is lost mid-transaction; nobody awaits the batch yet.
+      await locker.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'joule-indexer-sync'`,
+      );
+      const lost = await a.committed.then(
+        () => assert.fail("the batch committed"),
+        (error: Error) => error,
+      );
+      assert.doesNotMatch(lost.message, /checkpoint moved/);
+      await assert.rejects(
+        s.submitBatch({ number: 5n, hash: header(5n).hash }, batchOf(6n, 6n, [])),
+        (error) => error === lost,
+        "the next batch reports the lost one's own failure",
+      );
+      assert.equal(s.busy, false);
+    } finally {
+      await locker.query("ROLLBACK");
+      await locker.end();
+      await s.close();
+    }
+  });
+
+  it("builds deferred indexes once when the next batch, prepared before the first commits, asks again", async () => {
+    const db = await createTestDatabase({ prefix: "joule_store_indexes" });
+    const s = await open(db.url);
+    const locker = await blockBatches(db.url);
+    try {
+      const before = await indexDefinitions(db.url);
+      const deferred = await s.deferIndexes();
+      assert.ok(deferred > 0);
+      const e = event(0n, "TokenAllowed", { token: A(0x74), allowed: true });
+      const a = await s.submitBatch(
+        { number: -1n, hash: `0x${"0".repeat(64)}` },
+        { ...batchOf(0n, 0n, [e]), buildIndexes: true },
+      );
+      // A backfill whose safe block moved on: its next batch is again the last one.
+      await waitForLockWait(db.url);
+      const b = s.submitBatch({ number: 0n, hash: header(0n).hash }, { ...batchOf(1n, 1n, []), buildIndexes: true });
+      await new Promise((r) => setTimeout(r, 100));
+      await locker.query("ROLLBACK");
+      const [ra, rb] = [await a.committed, await (await b).committed];
+      assert.deepEqual([ra.indexesBuilt, rb.indexesBuilt, s.deferredIndexes], [deferred, 0, 0]);
+      assert.deepEqual(await indexDefinitions(db.url), before);
+    } finally {
+      await locker.end();
+      await s.close();
+      await db.drop();
+    }
+  });
 });
+
+/** A transaction holding the checkpoints table, so a batch's transaction waits at its start. */
+async function blockBatches(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query("BEGIN");
+  await c.query("LOCK TABLE checkpoints IN EXCLUSIVE MODE");
+  return c;
+}
+
+async function waitForLockWait(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (let i = 0; i < 500; i++) {
+      const { rows } = await c.query(
+        `SELECT 1 FROM pg_stat_activity WHERE application_name = 'joule-indexer-sync' AND wait_event_type = 'Lock'`,
+      );
+      if (rows.length > 0) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error("the batch never waited for the lock");
+  } finally {
+    await c.end();
+  }
+}
+
+async function indexDefinitions(url: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`);
+    return rows.map((r) => r.indexdef as string);
+  } finally {
+    await c.end();
+  }
+}

@@ -7,7 +7,7 @@
 // Small key sets (state to load, journal keys) travel as JSON arrays (`json_populate_recordset`).
 import pg from "pg";
 import { DEFAULT_CACHE_ROWS, RowCache } from "./cache.ts";
-import { copyText, copyValue, stageOf } from "./copy.ts";
+import { CopyBuffer, copyText, copyValue, stageOf } from "./copy.ts";
 import { argsJson, type DecodedLog } from "./decode.ts";
 import { IndexerError, StateError } from "./errors.ts";
 import { applyEvents, firstKeys, secondKeys, type HandlerContext } from "./handlers.ts";
@@ -294,7 +294,13 @@ export class Store {
   /** Writes one batch atomically (after any batch still in flight) and waits for its commit. */
   async commitBatch(expected: Checkpoint, batch: Batch): Promise<BatchResult> {
     await this.flush();
-    return (await this.submitBatch(expected, batch)).committed;
+    const { committed } = await this.submitBatch(expected, batch);
+    try {
+      return await committed;
+    } finally {
+      // A failure is reported to this caller: the batch is no longer in flight.
+      if (this.inFlight?.committed === committed) this.inFlight = undefined;
+    }
   }
 
   /**
@@ -335,7 +341,9 @@ export class Store {
         batch.head.toString(),
       ],
     });
+    // Taken by this batch: the next one, prepared before this commits, must not build them again.
     const building = batch.buildIndexes ? this.deferred : [];
+    if (building.length > 0) this.deferred = [];
     steps.push(...rebuildSteps(building));
     // Delivered only if the transaction commits, so listeners never see an uncommitted batch.
     const reorg = this.afterReorg;
@@ -346,7 +354,16 @@ export class Store {
       warnings: state.warnings,
       indexesBuilt: building.length,
     };
-    if (previous) await previous.committed; // throws its failure: this batch must not follow a batch that failed
+    if (previous) {
+      try {
+        await previous.committed;
+      } catch (error) {
+        // This batch must not follow a batch that failed. That failure is reported here, once.
+        if (this.inFlight === previous) this.inFlight = undefined;
+        if (building.length > 0) this.deferred = building;
+        throw error;
+      }
+    }
     this.afterReorg = false;
     const committed = this.writer!.run({
       chainId: this.chainId,
@@ -354,28 +371,38 @@ export class Store {
       steps,
     }).then(
       () => {
-        if (building.length > 0) this.deferred = [];
         this.cache.remember(state);
         return result;
       },
       (error: unknown) => {
         if (reorg) this.afterReorg = true;
+        if (building.length > 0) this.deferred = building;
         throw error;
       },
     );
     const entry = { state, committed };
     this.inFlight = entry;
-    const clear = () => {
-      if (this.inFlight === entry) this.inFlight = undefined;
-    };
-    committed.then(clear, clear);
+    // A failed batch stays in flight until its failure is reported (by the next submitBatch or flush), however
+    // long before that it failed: the caller does not wait for `committed`.
+    committed.then(
+      () => {
+        if (this.inFlight === entry) this.inFlight = undefined;
+      },
+      () => {},
+    );
     return { committed };
   }
 
-  /** Waits for the batch in flight; throws its failure. */
+  /** Waits for the batch in flight; throws its failure (once). */
   async flush(): Promise<void> {
     const entry = this.inFlight;
-    if (entry) await entry.committed;
+    if (!entry) return;
+    try {
+      await entry.committed;
+    } catch (error) {
+      if (this.inFlight === entry) this.inFlight = undefined;
+      throw error;
+    }
   }
 
   /** Number of secondary indexes deferred for the first backfill. */
@@ -462,18 +489,16 @@ export class Store {
     return { fresh, clean: suspects.length === 0, unique };
   }
 
-  /** Queues the COPY of the fresh raw events, in chunks so PostgreSQL starts on the first while the rest are built. */
+  /** The COPY of the fresh raw events. */
   private copyRawEvents(
     steps: Step[],
     unique: DecodedLog[],
     fresh: Set<string>,
     timestamps: Map<bigint, bigint>,
   ): void {
-    const CHUNK = 10_000;
     let lastTs: bigint | undefined;
     let iso = "";
-    let text = "";
-    let lines = 0;
+    const text = new CopyBuffer();
     for (const e of unique) {
       if (!fresh.has(`${e.txHash}|${e.logIndex}`)) continue;
       const ts = e.blockTimestamp ?? timestamps.get(e.blockNumber);
@@ -482,16 +507,12 @@ export class Store {
         iso = new Date(Number(ts) * 1000).toISOString();
         lastTs = ts;
       }
-      text += `${this.chainId}\t${copyValue(e.txHash)}\t${e.logIndex}\t${e.blockNumber}\t${copyValue(e.blockHash)}\t${e.txIndex ?? "\\N"}\t${copyValue(e.address)}\t${e.name}\t${copyValue(argsJson(e.args))}\t${iso}\n`;
-      if (++lines === CHUNK) {
-        // Duplicates and stored keys were filtered out (this is the only writer): a plain COPY suffices.
-        const chunk = text;
-        steps.push({ copy: "raw_events", columns: RAW_EVENT_COLUMNS, text: chunk });
-        text = "";
-        lines = 0;
-      }
+      text.push(
+        `${this.chainId}\t${copyValue(e.txHash)}\t${e.logIndex}\t${e.blockNumber}\t${copyValue(e.blockHash)}\t${e.txIndex ?? "\\N"}\t${copyValue(e.address)}\t${e.name}\t${copyValue(argsJson(e.args))}\t${iso}\n`,
+      );
     }
-    if (lines > 0) steps.push({ copy: "raw_events", columns: RAW_EVENT_COLUMNS, text });
+    // Duplicates and stored keys were filtered out (this is the only writer): a plain COPY suffices.
+    if (text.length > 0) steps.push({ copy: "raw_events", columns: RAW_EVENT_COLUMNS, text: text.bytes() });
   }
 
   /**

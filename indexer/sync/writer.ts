@@ -6,8 +6,6 @@ import { Worker } from "node:worker_threads";
 import type { CopyData } from "./copy.ts";
 import { StateError } from "./errors.ts";
 
-const encoder = new TextEncoder();
-
 /** One statement of a batch's transaction, as data (a worker cannot be handed closures). */
 export type Step =
   /** COPY `text` (COPY text lines of `columns`) straight into `relation` (a quoted table name). */
@@ -62,18 +60,14 @@ export class BatchWriter {
   run(tx: Transaction): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    // COPY texts go over encoded, their memory handed to the worker instead of copied (a string is copied into
+    // COPY texts go over as bytes whose memory is handed to the worker, not copied (a string would be copied into
     // the message, again out of it, and encoded once more for the socket).
-    const transfer: ArrayBuffer[] = [];
-    const steps = tx.steps.map((s) => {
-      if ("sql" in s || typeof s.text !== "string") return s;
-      const text = encoder.encode(s.text);
-      transfer.push(text.buffer as ArrayBuffer);
-      return { ...s, text };
-    });
+    const transfer = new Set<ArrayBuffer>();
+    for (const s of tx.steps)
+      if (!("sql" in s) && typeof s.text !== "string") transfer.add(s.text.buffer as ArrayBuffer);
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, tx: { ...tx, steps } }, transfer);
+      this.worker.postMessage({ id, tx }, [...transfer]);
     });
   }
 
