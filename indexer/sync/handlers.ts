@@ -806,12 +806,19 @@ export function firstKeys(events: DecodedLog[]): {
   providerEpochs: Map<string, Row>;
 } {
   const jobs = new Set<string>();
+  // A job whose first event here is its JobCreated is new: that handler writes the whole row, so there is
+  // nothing to read (in a backfill, most of the jobs a batch touches).
+  const created = new Set<string>();
   const verifiers = new Set<string>();
   const epochs = new Set<string>();
   const providerEpochs = new Map<string, Row>();
   for (const e of events) {
     const a = e.args as Record<string, any>;
-    if (a.jobId !== undefined) jobs.add(String(big(a.jobId)));
+    if (a.jobId !== undefined) {
+      const id = String(big(a.jobId));
+      if (e.name === "JobCreated" && !jobs.has(id)) created.add(id);
+      else if (!created.has(id)) jobs.add(id);
+    }
     if (e.name === "VerifierAllowed") verifiers.add(a.verifier);
     if (e.name === "QuorumConfigured") verifiers.add(e.address);
     const epoch = e.name === "RewardClaimed" ? a.epoch : e.name === "MilestoneSettled" ? a.rewardEpoch : undefined;
