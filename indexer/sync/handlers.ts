@@ -21,6 +21,8 @@ type Ctx = {
   id: string;
   block: bigint;
   payouts: number;
+  /** Stake changes recorded for this event so far (an outbid locks one bidder's collateral and releases another's). */
+  stakeChanges: number;
   hc: HandlerContext;
 };
 
@@ -153,8 +155,10 @@ function parameter(
 }
 
 function stakeChange(c: Ctx, p: Row, kind: string, amount: bigint, extra: Row = {}): void {
+  const n = c.stakeChanges++;
   c.s.append("stakeChanges", {
-    id: c.id,
+    // The event's first change is "<txHash>-<logIndex>"; a second one (the release of an outbid) gets "-1".
+    id: n === 0 ? c.id : `${c.id}-${n}`,
     provider: p.address,
     kind,
     amount,
@@ -793,6 +797,7 @@ export function applyEvents(
       id: `${e.txHash}-${e.logIndex}`,
       block: e.blockNumber,
       payouts: 0,
+      stakeChanges: 0,
       hc,
     });
   }

@@ -1,5 +1,5 @@
-// Deferred secondary indexes against a real PostgreSQL database: dropped and recorded, built again identically,
-// and built before a migration runs.
+// Deferred indexes against a real PostgreSQL database: dropped and recorded, built again identically (keys as
+// constraints), refused over duplicates, and built before a migration runs.
 import assert from "node:assert/strict";
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,28 +30,50 @@ describe("deferred indexes", () => {
     await db?.drop();
   });
 
-  it("drops only secondary indexes of the derived tables, and builds the same ones again", async () => {
+  it("drops secondary indexes and append-only tables' keys, and builds the same ones again", async () => {
     const all = await indexes(c);
+    const names = async () =>
+      (await c.query<{ n: string }>(`SELECT indexname AS n FROM pg_indexes WHERE schemaname = current_schema()`)).rows
+        .map((r) => r.n)
+        .sort();
+    const allNames = await names();
     const deferred = await deferIndexes(c);
-    const left = await indexes(c);
-    assert.ok(deferred.length >= 30, `${deferred.length} deferred`);
+    const left = await names();
+    assert.ok(deferred.length >= 40, `${deferred.length} deferred`);
     assert.deepEqual(
-      [...left, ...deferred.map((d) => d.definition)].sort(),
-      all,
-      "every index either stays or is recorded with its definition",
+      [...left, ...deferred.map((d) => d.name)].sort(),
+      allNames,
+      "every index either stays or is recorded",
     );
-    assert.ok(
-      left.some((d) => /raw_events_chainId_blockNumber_logIndex_idx/.test(d)),
-      "raw_events keeps its index",
-    );
-    assert.ok(left.some((d) => /jobs_pkey/.test(d)) && left.some((d) => /bids_pkey/.test(d)), "keys stay");
-    assert.ok(!left.some((d) => /jobs_status_createdBlock_id_idx/.test(d)), "a jobs index is gone");
+    for (const kept of [
+      "raw_events_chainId_blockNumber_logIndex_idx",
+      "jobs_pkey",
+      "balances_pkey",
+      "checkpoints_pkey",
+    ])
+      assert.ok(left.includes(kept), `${kept} stays`);
+    for (const gone of ["jobs_status_createdBlock_id_idx", "raw_events_pkey", "payouts_pkey", "bids_provider_idx"])
+      assert.ok(!left.includes(gone), `${gone} is deferred`);
+    const pk = deferred.find((d) => d.name === "raw_events_pkey")!;
+    assert.match(pk.definition, /^ALTER TABLE raw_events ADD CONSTRAINT raw_events_pkey PRIMARY KEY/);
     assert.deepEqual(await deferredIndexes(c), deferred);
 
     assert.equal(await rebuildIndexes(c), deferred.length);
     assert.deepEqual(await indexes(c), all);
+    const { rows } = await c.query(`SELECT 1 FROM pg_constraint WHERE conname = 'raw_events_pkey' AND contype = 'p'`);
+    assert.equal(rows.length, 1, "the primary key is a constraint again, not just a unique index");
     assert.deepEqual(await deferredIndexes(c), []);
     assert.equal(await rebuildIndexes(c), 0);
+  });
+
+  it("refuses to rebuild a key over duplicate rows, leaving it deferred", async () => {
+    await deferIndexes(c);
+    const row = `(1, '0xdup', 0, 1, '0xb', 0, '0xa', 'X', '{}', now())`;
+    await c.query(`INSERT INTO raw_events VALUES ${row}, ${row}`);
+    await assert.rejects(rebuildIndexes(c), /could not create unique index "raw_events_pkey"/);
+    assert.ok((await deferredIndexes(c)).some((d) => d.name === "raw_events_pkey"));
+    await c.query(`DELETE FROM raw_events`);
+    assert.ok((await rebuildIndexes(c)) > 0);
   });
 
   it("builds them before applying a migration", async () => {

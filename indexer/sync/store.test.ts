@@ -420,6 +420,40 @@ describe("Store: the next batch prepared while one is written", () => {
     }
   });
 
+  it("records both stake changes of an outbid: the new bidder's lock and the replaced bidder's release", async () => {
+    const db = await createTestDatabase({ prefix: "joule_store_outbid" });
+    const s = await open(db.url);
+    try {
+      const [P1, P2] = [A(0x401), A(0x402)];
+      const outbid = event(2n, "BidPlaced", { jobId: 9n, provider: P2, pricePerUnit: 8n, replaced: P1 });
+      await s.commitBatch(
+        { number: -1n, hash: `0x${"0".repeat(64)}` },
+        batchOf(0n, 2n, [
+          registered(0n, P1, "a"),
+          registered(0n, P2, "b"),
+          event(1n, "JobCreated", { jobId: 9n, tenant: TENANT, payer: TENANT, params: params(700n), funded: 1_000n }),
+          event(1n, "BidPlaced", { jobId: 9n, provider: P1, pricePerUnit: 9n, replaced: A(0) }),
+          outbid,
+        ]),
+      );
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      const { rows } = await c.query(
+        `SELECT id, provider, kind, amount::text FROM stake_changes WHERE "txHash" = $1 ORDER BY id`,
+        [outbid.txHash],
+      );
+      await c.end();
+      const id = `${outbid.txHash}-${outbid.logIndex}`;
+      assert.deepEqual(rows, [
+        { id, provider: P2, kind: "COLLATERAL_LOCKED", amount: "700" },
+        { id: `${id}-1`, provider: P1, kind: "COLLATERAL_RELEASED", amount: "700" },
+      ]);
+    } finally {
+      await s.close();
+      await db.drop();
+    }
+  });
+
   it("builds deferred indexes once when the next batch, prepared before the first commits, asks again", async () => {
     const db = await createTestDatabase({ prefix: "joule_store_indexes" });
     const s = await open(db.url);

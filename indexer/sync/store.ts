@@ -644,21 +644,21 @@ export class Store {
       });
     }
     for (const [name, spec] of Object.entries(HISTORY_TABLES) as [HistoryName, TableSpec][]) {
-      const rows = state.history[name];
-      if (rows.length === 0) continue;
+      if (state.history[name].length === 0) continue;
+      // Only events not stored before are applied, so two rows with one key are two records given the same id:
+      // a handler's mistake, which a warning shows. The first is kept (the key may be deferred, indexes.ts).
+      const seen = new Set<string>();
+      const rows = state.history[name].filter((r) => {
+        const key = keyOf(spec, r);
+        if (!seen.has(key)) return seen.add(key);
+        state.warnings.push(`${spec.table}: two rows with id ${key} in one batch; the second was dropped`);
+        return false;
+      });
       if (clean) {
-        // Like ON CONFLICT DO NOTHING within the batch: the first row with a key wins.
-        const seen = new Set<string>();
-        const unique = rows.filter((r) => {
-          const key = keyOf(spec, r);
-          if (seen.has(key)) return false;
-          seen.add(key);
-          return true;
-        });
         const columns = this.cols(spec.table);
-        const text = copyText(unique, columns);
-        steps.push({ copy: q(spec.table), columns, text });
+        steps.push({ copy: q(spec.table), columns, text: copyText(rows, columns) });
       } else {
+        // Rows of events stored before were not made again; ON CONFLICT still guards against any that were.
         const staged = this.stageRows(steps, spec.table, rows);
         steps.push({ sql: `INSERT INTO ${q(spec.table)} SELECT * FROM ${staged} ON CONFLICT DO NOTHING` });
       }
