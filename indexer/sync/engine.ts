@@ -181,6 +181,7 @@ export class SyncEngine {
     this.cp = cp;
     this.prefetched = undefined;
     this.tip = undefined;
+    this.fetcher.forget();
     this.stats.checkpoint = cp;
     this.log("info", `resuming after block ${cp.number} (${cp.hash.slice(0, 10)}…)`);
 
@@ -359,7 +360,7 @@ export class SyncEngine {
 
   /** Logs, end header, decoded events and timestamps of the next backfill range. */
   private async fetchRange(from: bigint, safe: bigint) {
-    const { to, logs } = await this.fetcher.fetch(this.addresses(), TOPIC0S, from, safe);
+    const { to, logs } = await this.fetcher.fetch(this.addresses(), TOPIC0S, from, safe, { split: true });
     const toHeader = await this.rpc.getBlock(to);
     const events = this.decode(logs);
     const timestamps = await this.timestamps(events, [toHeader]);
@@ -490,6 +491,7 @@ export class SyncEngine {
     }
     this.prefetched = undefined;
     this.tip = undefined;
+    this.fetcher.forget();
     this.cp = await this.store!.rollback(ancestor);
     this.stats.checkpoint = this.cp;
     this.stats.reorgs++;

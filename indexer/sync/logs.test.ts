@@ -89,6 +89,40 @@ describe("LogFetcher", () => {
     assert.equal(f.range, 10n);
   });
 
+  it("hands a big answer out in parts at block boundaries when asked to split, asking the node once", async () => {
+    const { rpc, asked } = node({ perBlock: 30 });
+    const f = new LogFetcher(rpc, { initialRange: 100n, maxRange: 1_000n, targetLogs: 100 });
+    const parts: { to: bigint; n: number }[] = [];
+    for (let from = 1n; from <= 100n;) {
+      const r = await f.fetch(["0xa"], ["0xt"], from, 100n, { split: true });
+      assert.ok(r.logs.every((l) => BigInt(l.blockNumber) >= from && BigInt(l.blockNumber) <= r.to));
+      parts.push({ to: r.to, n: r.logs.length });
+      from = r.to + 1n;
+    }
+    assert.equal(asked.length, 1, "the rest came from the first answer");
+    assert.equal(
+      parts.reduce((a, p) => a + p.n, 0),
+      3_000,
+    );
+    // 100 logs end inside block 4, so each part takes whole blocks up to it: 4 blocks, 120 logs.
+    assert.deepEqual(parts[0], { to: 4n, n: 120 });
+    assert.equal(parts.at(-1)!.to, 100n);
+
+    // Another address set (a verifier discovered) or another start drops the rest: the node is asked again.
+    const g = new LogFetcher(rpc, { initialRange: 100n, maxRange: 1_000n, targetLogs: 100 });
+    const first = await g.fetch(["0xa"], ["0xt"], 1n, 100n, { split: true });
+    await g.fetch(["0xa", "0xb"], ["0xt"], first.to + 1n, 100n, { split: true });
+    assert.equal(asked.length, 3);
+    // Without `split` (following the head) an answer is always whole.
+    const whole = await new LogFetcher(rpc, { initialRange: 100n, maxRange: 1_000n, targetLogs: 100 }).fetch(
+      ["0xa"],
+      ["0xt"],
+      1n,
+      100n,
+    );
+    assert.deepEqual([whole.to, whole.logs.length], [100n, 3_000]);
+  });
+
   it("shrinks when the node times out on big ranges", async () => {
     const { rpc } = node({ timeoutAbove: 3n, perBlock: 1 });
     const f = new LogFetcher(rpc, { initialRange: 64n, maxRange: 64n, targetLogs: 100 });

@@ -16,6 +16,8 @@ export class LogFetcher {
   range: bigint;
   private readonly rpc: Rpc;
   private readonly options: LogRangeOptions;
+  /** Logs of an answer split by `fetch(…, { split: true })` not handed out yet: blocks from..to. */
+  private rest: { key: string; from: bigint; to: bigint; logs: RawLog[] } | undefined;
 
   constructor(rpc: Rpc, options: LogRangeOptions) {
     this.rpc = rpc;
@@ -23,13 +25,25 @@ export class LogFetcher {
     this.range = options.initialRange;
   }
 
-  /** Fetches all logs of `from..to'` for some `to' ≤ maxTo` (as far as the current range allows). */
+  /**
+   * Fetches all logs of `from..to'` for some `to' ≤ maxTo` (as far as the current range allows). With `split`
+   * (final blocks only: the rest is handed out later without asking again), an answer of more than twice
+   * `targetLogs` logs is returned in parts of about `targetLogs`, cut between blocks. A first range on a busy
+   * chain can hold tens of thousands of logs; one batch of those took a backfill seconds with nothing overlapping.
+   */
   async fetch(
     addresses: string[],
     topic0s: string[],
     from: bigint,
     maxTo: bigint,
+    options: { split?: boolean } = {},
   ): Promise<{ to: bigint; logs: RawLog[] }> {
+    const key = `${addresses.join(",")}|${topic0s.join(",")}`;
+    const rest = this.rest;
+    this.rest = undefined;
+    if (options.split && rest && rest.key === key && rest.from === from && rest.to <= maxTo) {
+      return this.cut(key, rest.to, rest.logs, true);
+    }
     for (;;) {
       const to = maxTo < from + this.range - 1n ? maxTo : from + this.range - 1n;
       const span = to - from + 1n;
@@ -66,7 +80,28 @@ export class LogFetcher {
         const grown = this.range * 2n;
         this.range = grown > this.options.maxRange ? this.options.maxRange : grown;
       }
-      return { to, logs };
+      return options.split ? this.cut(key, to, logs) : { to, logs };
     }
+  }
+
+  /** Forgets the rest of a split answer (after a reorg or a restart). */
+  forget(): void {
+    this.rest = undefined;
+  }
+
+  /** The first blocks of `logs` (ending at block `to`) holding about `targetLogs` logs; keeps the others. */
+  private cut(key: string, to: bigint, logs: RawLog[], ordered = false): { to: bigint; logs: RawLog[] } {
+    const target = this.options.targetLogs;
+    if (logs.length <= 2 * target) return { to, logs };
+    const blockOf = (l: RawLog) => Number.parseInt(l.blockNumber, 16);
+    const last = blockOf(logs[target - 1]!);
+    let end = target;
+    while (end < logs.length && blockOf(logs[end]!) === last) end++;
+    // Nodes answer in block order; if this one did not, the answer is used whole.
+    if (!ordered)
+      for (let i = 1; i < logs.length; i++) if (blockOf(logs[i]!) < blockOf(logs[i - 1]!)) return { to, logs };
+    if (end >= logs.length || BigInt(last) >= to) return { to, logs };
+    this.rest = { key, from: BigInt(last) + 1n, to, logs: logs.slice(end) };
+    return { to: BigInt(last), logs: logs.slice(0, end) };
   }
 }
