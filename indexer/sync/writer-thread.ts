@@ -58,7 +58,16 @@ async function transact(tx: Transaction): Promise<void> {
 
 // One transaction at a time, in the order sent (the main thread sends the next after the previous committed).
 let queue = Promise.resolve();
-parentPort!.on("message", (m: { id: number; tx: Transaction }) => {
+parentPort!.on("message", (m: { id: number; tx: Transaction } | { close: true }) => {
+  if ("close" in m) {
+    // After the transactions sent before: end the connection, then let the thread finish.
+    queue = queue.then(async () => {
+      await client?.end().catch(() => {});
+      client = undefined;
+      parentPort!.close();
+    });
+    return;
+  }
   queue = queue.then(() => handle(m));
 });
 

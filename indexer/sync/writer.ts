@@ -71,7 +71,12 @@ export class BatchWriter {
     });
   }
 
+  /** Ends the worker's connection cleanly (PostgreSQL logs no broken connection), then the worker. */
   async close(): Promise<void> {
-    await this.worker.terminate();
+    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    this.worker.postMessage({ close: true });
+    const timer = setTimeout(() => void this.worker.terminate(), 5_000);
+    await exited;
+    clearTimeout(timer);
   }
 }
