@@ -196,7 +196,7 @@ export class SyncEngine {
 
     if (cp.number < this.config.startBlock && store.deferredIndexes === 0) {
       const n = await store.deferIndexes();
-      this.log("info", `first backfill: ${n} secondary indexes dropped, to be built once at its end`);
+      this.log("info", `first backfill: ${n} indexes and keys dropped, to be built once at its end`);
     }
 
     while (!this.stopping) {
@@ -272,7 +272,7 @@ export class SyncEngine {
     if (cp.number >= safe && this.store!.deferredIndexes > 0) {
       // Past the backfill (or never in one): from here on rows are written a few at a time, and read by the API.
       const n = await this.store!.buildIndexes();
-      if (n > 0) this.log("info", `built ${n} deferred secondary indexes`);
+      if (n > 0) this.log("info", `built ${n} deferred indexes and keys`);
     }
     if (head <= cp.number) {
       // Same height (or the chain got shorter): make sure our tip is still the chain's.
@@ -457,7 +457,7 @@ export class SyncEngine {
       this.metrics.setChainProgress({ indexed: batch.to, head: batch.head, safe: batch.safe });
     }
     for (const w of result.warnings.slice(0, 5)) this.log("warn", w);
-    if (result.indexesBuilt > 0) this.log("info", `built ${result.indexesBuilt} deferred secondary indexes`);
+    if (result.indexesBuilt > 0) this.log("info", `built ${result.indexesBuilt} deferred indexes and keys`);
     this.log(
       batch.events.length > 0 ? "info" : "debug",
       `blocks ${batch.from}..${batch.to}: ${result.inserted} event(s)${result.skipped ? `, ${result.skipped} already stored` : ""}${batch.journal ? " (unfinalized)" : ""}`,

@@ -405,12 +405,12 @@ export class Store {
     }
   }
 
-  /** Number of secondary indexes deferred for the first backfill. */
+  /** Number of indexes and keys deferred for the first backfill. */
   get deferredIndexes(): number {
     return this.deferred.length;
   }
 
-  /** Defers the secondary indexes for a first backfill (indexes.ts); returns how many. */
+  /** Defers indexes and keys for a first backfill (indexes.ts); returns how many. */
   async deferIndexes(): Promise<number> {
     await this.flush();
     this.deferred = [...this.deferred, ...(await deferIndexes(this.db))];
