@@ -100,14 +100,10 @@ export async function createStages(db: pg.Client, tables: string[]): Promise<voi
   }
 }
 
-/** COPY text lines, as a string or already UTF-8 encoded. */
-export type CopyData = string | Uint8Array;
-
-/** Streams `text` (COPY text lines for `columns`) into `relation` (a quoted table name). */
-export function copyInto(db: pg.Client, relation: string, columns: string[], text: CopyData): Promise<void> {
+/** Streams `text` (UTF-8 COPY text lines for `columns`, as copyText makes them) into `relation` (a quoted name). */
+export function copyInto(db: pg.Client, relation: string, columns: string[], text: Uint8Array): Promise<void> {
   const stream = db.query(copyFrom(`COPY ${relation} (${columns.map(q).join(", ")}) FROM STDIN`));
-  const chunk = typeof text === "string" ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-  return pipeline(Readable.from([chunk]), stream);
+  return pipeline(Readable.from([Buffer.from(text.buffer, text.byteOffset, text.byteLength)]), stream);
 }
 
 /**
@@ -118,7 +114,7 @@ export function stage(
   db: pg.Client,
   table: string,
   columns: string[],
-  text: CopyData,
+  text: Uint8Array,
   usedInTransaction: Set<string>,
 ): { name: string; start: () => Promise<unknown> } {
   const name = q(stageOf(table));

@@ -294,13 +294,7 @@ export class Store {
   /** Writes one batch atomically (after any batch still in flight) and waits for its commit. */
   async commitBatch(expected: Checkpoint, batch: Batch): Promise<BatchResult> {
     await this.flush();
-    const { committed } = await this.submitBatch(expected, batch);
-    try {
-      return await committed;
-    } finally {
-      // A failure is reported to this caller: the batch is no longer in flight.
-      if (this.inFlight?.committed === committed) this.inFlight = undefined;
-    }
+    return this.settle(await this.submitBatch(expected, batch));
   }
 
   /**
@@ -355,14 +349,11 @@ export class Store {
       indexesBuilt: building.length,
     };
     if (previous) {
-      try {
-        await previous.committed;
-      } catch (error) {
-        // This batch must not follow a batch that failed. That failure is reported here, once.
-        if (this.inFlight === previous) this.inFlight = undefined;
+      // This batch must not follow a batch that failed: that failure is thrown here instead.
+      await this.settle(previous).catch((error: unknown) => {
         if (building.length > 0) this.deferred = building;
         throw error;
-      }
+      });
     }
     this.afterReorg = false;
     const committed = this.writer!.run({
@@ -395,12 +386,15 @@ export class Store {
 
   /** Waits for the batch in flight; throws its failure (once). */
   async flush(): Promise<void> {
-    const entry = this.inFlight;
-    if (!entry) return;
+    if (this.inFlight) await this.settle(this.inFlight);
+  }
+
+  /** Waits for a submitted batch; a failure is thrown to this caller only: the batch is then no longer in flight. */
+  private async settle(entry: { committed: Promise<BatchResult> }): Promise<BatchResult> {
     try {
-      await entry.committed;
+      return await entry.committed;
     } catch (error) {
-      if (this.inFlight === entry) this.inFlight = undefined;
+      if (this.inFlight?.committed === entry.committed) this.inFlight = undefined;
       throw error;
     }
   }

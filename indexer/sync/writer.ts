@@ -3,15 +3,14 @@
 // while the worker drives PostgreSQL through the previous batch's statements. On one thread, each statement waited
 // for a gap in that CPU work to be sent, and PostgreSQL sat idle in between.
 import { Worker } from "node:worker_threads";
-import type { CopyData } from "./copy.ts";
 import { StateError } from "./errors.ts";
 
 /** One statement of a batch's transaction, as data (a worker cannot be handed closures). */
 export type Step =
   /** COPY `text` (COPY text lines of `columns`) straight into `relation` (a quoted table name). */
-  | { copy: string; columns: string[]; text: CopyData }
+  | { copy: string; columns: string[]; text: Uint8Array }
   /** COPY `text` into the staging table of `table` (copy.ts), emptied first if already used in the transaction. */
-  | { stage: string; columns: string[]; text: CopyData }
+  | { stage: string; columns: string[]; text: Uint8Array }
   | { sql: string; params?: unknown[] };
 
 export type Transaction = {
@@ -63,8 +62,7 @@ export class BatchWriter {
     // COPY texts go over as bytes whose memory is handed to the worker, not copied (a string would be copied into
     // the message, again out of it, and encoded once more for the socket).
     const transfer = new Set<ArrayBuffer>();
-    for (const s of tx.steps)
-      if (!("sql" in s) && typeof s.text !== "string") transfer.add(s.text.buffer as ArrayBuffer);
+    for (const s of tx.steps) if (!("sql" in s)) transfer.add(s.text.buffer as ArrayBuffer);
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, tx }, [...transfer]);
