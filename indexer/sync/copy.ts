@@ -21,6 +21,14 @@ function escapeText(s: string): string {
     : s;
 }
 
+/**
+ * JSON text as a COPY value. JSON.stringify (and argsJson) never leave a tab, newline, carriage return or NUL
+ * unescaped in their output, so only backslashes need doubling: a scan for one instead of the general escape.
+ */
+export function copyJson(json: string): string {
+  return json.includes("\\") ? json.replaceAll("\\", "\\\\") : json;
+}
+
 /** A PostgreSQL array literal of text elements: {"a","b"}. */
 function arrayLiteral(items: unknown[]): string {
   return `{${items
@@ -44,7 +52,7 @@ export function copyValue(v: unknown): string {
       if (v === null) return "\\N";
       if (Array.isArray(v)) return escapeText(arrayLiteral(v));
       if (v instanceof Date) return v.toISOString();
-      return escapeText(argsJson(v as Args));
+      return copyJson(argsJson(v as Args));
   }
 }
 

@@ -28,48 +28,64 @@ export type DecodedLog = {
 /** ERC-20 noise from the JOULE token that the indexer does not need (it would dwarf everything else). */
 const SKIPPED = new Set(["Transfer", "Approval"]);
 
-type Decoder = { event: AbiEvent; indexed: AbiParameter[]; data: AbiParameter[]; staticWords: number | undefined };
+/** Reads one static value whose ABI encoding starts at character `at` of the (validated) hex data. */
+type Reader = (hex: string, at: number) => unknown;
+type StaticReader = { words: number; read: Reader };
 
-/** Words a static parameter takes in ABI encoding, or undefined if it is dynamic (or a type the fast path skips). */
-function wordsOf(p: AbiParameter): number | undefined {
-  if (p.type === "tuple" && "components" in p) {
-    let n = 0;
-    for (const c of p.components) {
-      const w = wordsOf(c);
-      if (w === undefined) return undefined;
-      n += w;
-    }
-    return n;
-  }
-  if (
-    /^uint\d+$/.test(p.type) ||
-    p.type === "address" ||
-    p.type === "bool" ||
-    /^bytes([1-9]|[12]\d|3[012])$/.test(p.type)
-  )
-    return 1;
-  return undefined;
-}
+type Decoder = {
+  event: AbiEvent;
+  indexed: AbiParameter[];
+  data: AbiParameter[];
+  /** Fast path for data made of static values only (every event but the ones with strings or arrays). */
+  fast: { words: number; fields: { name: string; at: number; read: Reader }[] } | undefined;
+};
+
+const ZEROS = "0".repeat(64);
 
 /**
- * Fast path for static data (every event but the ones with strings or arrays): slices the hex words directly,
- * with the same results as viem's decoder (numbers for uints of 48 bits or less, bigints above).
+ * A reader for a static parameter, compiled once per event, or undefined if it is dynamic (or a type the fast
+ * path skips). Same results as viem's decoder: numbers for uints of 48 bits or less, bigints above, lowercase hex.
+ * Per word this costs one slice and one parse: the type is looked at here, not for every log.
  */
-function decodeStatic(p: AbiParameter, hex: string, word: { i: number }): unknown {
+function staticReader(p: AbiParameter): StaticReader | undefined {
   if (p.type === "tuple" && "components" in p) {
-    const out: Args = {};
-    for (const c of p.components) out[c.name!] = decodeStatic(c, hex, word);
-    return out;
+    const parts: { name: string; at: number; read: Reader }[] = [];
+    let words = 0;
+    for (const c of p.components) {
+      const r = staticReader(c);
+      if (r === undefined) return undefined;
+      parts.push({ name: c.name!, at: words * 64, read: r.read });
+      words += r.words;
+    }
+    return {
+      words,
+      read: (hex, at) => {
+        const out: Args = {};
+        for (const part of parts) out[part.name] = part.read(hex, at + part.at);
+        return out;
+      },
+    };
   }
-  const w = hex.slice(2 + word.i * 64, 2 + (word.i + 1) * 64);
-  word.i++;
-  if (p.type === "address") return `0x${w.slice(24)}`.toLowerCase();
-  if (p.type === "bool") return BigInt(`0x${w}`) !== 0n;
-  if (p.type.startsWith("bytes")) return `0x${w.slice(0, Number(p.type.slice(5)) * 2)}`.toLowerCase();
+  if (p.type === "address") return { words: 1, read: (hex, at) => `0x${hex.slice(at + 24, at + 64)}`.toLowerCase() };
+  // Any non-zero word is true, as viem reads it.
+  if (p.type === "bool") return { words: 1, read: (hex, at) => !hex.startsWith(ZEROS, at) };
+  const bytes = /^bytes([1-9]|[12]\d|3[012])$/.exec(p.type);
+  if (bytes) {
+    const chars = Number(bytes[1]) * 2;
+    return { words: 1, read: (hex, at) => `0x${hex.slice(at, at + chars)}`.toLowerCase() };
+  }
+  const uint = /^uint(\d+)$/.exec(p.type);
+  if (!uint) return undefined;
   // Like viem: the word's value as is (solc never emits dirty high bits), a number when it fits 48 bits.
-  const bits = Number(p.type.slice(4));
-  const v = BigInt(`0x${w}`);
-  return bits <= 48 && v <= 0xffffffffffffn ? Number(v) : v;
+  if (Number(uint[1]) <= 48)
+    return {
+      words: 1,
+      read: (hex, at) =>
+        hex.startsWith(ZEROS.slice(0, 52), at)
+          ? Number.parseInt(hex.slice(at + 52, at + 64), 16)
+          : BigInt(`0x${hex.slice(at, at + 64)}`),
+    };
+  return { words: 1, read: (hex, at) => BigInt(`0x${hex.slice(at, at + 64)}`) };
 }
 
 function buildDecoders(): Map<string, Decoder> {
@@ -82,12 +98,17 @@ function buildDecoders(): Map<string, Decoder> {
       const selector = toEventSelector(event);
       if (map.has(selector)) continue; // same signature in several contracts (OwnershipTransferred, MarketSet)
       const data = event.inputs.filter((i) => !i.indexed);
-      let staticWords: number | undefined = 0;
+      let fast: Decoder["fast"] = { words: 0, fields: [] };
       for (const p of data) {
-        const w = wordsOf(p);
-        staticWords = w === undefined || staticWords === undefined ? undefined : staticWords + w;
+        const r = staticReader(p);
+        if (r === undefined) {
+          fast = undefined;
+          break;
+        }
+        fast.fields.push({ name: p.name!, at: 2 + fast.words * 64, read: r.read });
+        fast.words += r.words;
       }
-      map.set(selector, { event, indexed: event.inputs.filter((i) => i.indexed), data, staticWords });
+      map.set(selector, { event, indexed: event.inputs.filter((i) => i.indexed), data, fast });
     }
   }
   return map;
@@ -154,13 +175,10 @@ export function decodeLog(log: RawLog): DecodedLog | undefined {
   d.indexed.forEach((p, i) => {
     args[p.name!] = decodeTopic(p, log.topics[i + 1]!);
   });
-  if (d.staticWords !== undefined && log.data.length === 2 + 64 * d.staticWords && /^0x[0-9a-fA-F]*$/.test(log.data)) {
-    const word = { i: 0 };
-    try {
-      for (const p of d.data) args[p.name!] = decodeStatic(p, log.data, word);
-    } catch (error) {
-      throw new DecodeError(`${d.event.name} log ${log.transactionHash}:${log.logIndex}: ${(error as Error).message}`);
-    }
+  const fast = d.fast;
+  if (fast !== undefined && log.data.length === 2 + 64 * fast.words && /^0x[0-9a-fA-F]*$/.test(log.data)) {
+    const hex = log.data;
+    for (const f of fast.fields) args[f.name] = f.read(hex, f.at);
   } else if (d.data.length > 0) {
     let values: readonly unknown[];
     try {
@@ -212,7 +230,19 @@ export function argsJson(args: Args): string {
   let out = "{";
   for (const k in args) {
     if (args[k] === undefined) continue;
-    out += `${out.length > 1 ? "," : ""}${JSON.stringify(k)}:${valueJson(args[k])}`;
+    out += `${out.length > 1 ? "," : ""}${keyJson(k)}${valueJson(args[k])}`;
   }
   return `${out}}`;
+}
+
+/** `"key":` of each key seen, made once: events have a few dozen argument names between them. */
+const KEY_JSON = new Map<string, string>();
+function keyJson(k: string): string {
+  let json = KEY_JSON.get(k);
+  if (json === undefined) {
+    json = `${JSON.stringify(k)}:`;
+    // Bounded (arbitrary nested keys could come through here): past it, keys are serialised each time.
+    if (KEY_JSON.size < 1_000) KEY_JSON.set(k, json);
+  }
+  return json;
 }
