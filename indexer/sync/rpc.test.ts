@@ -5,7 +5,14 @@ import { after, describe, it } from "node:test";
 import { RpcError } from "./errors.ts";
 import { backoffDelay, Rpc } from "./rpc.ts";
 
-type Reply = { status?: number; error?: { code: number; message: string }; result?: unknown; hang?: boolean };
+type Reply = {
+  status?: number;
+  error?: { code: number; message: string };
+  result?: unknown;
+  hang?: boolean;
+  /** Sent in 1,000-byte writes without a Content-Length. */
+  chunked?: boolean;
+};
 
 /** A JSON-RPC server whose answers are scripted per call. */
 async function scripted(
@@ -28,7 +35,11 @@ async function scripted(
       ? { jsonrpc: "2.0", id: one.id, error: r.error }
       : { jsonrpc: "2.0", id: one.id, result: r.result };
     res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify(Array.isArray(payload) ? [answer] : answer));
+    const text = JSON.stringify(Array.isArray(payload) ? [answer] : answer);
+    if (!r.chunked) return void res.end(text);
+    const bytes = Buffer.from(text);
+    for (let i = 0; i < bytes.length; i += 1_000) res.write(bytes.subarray(i, i + 1_000));
+    res.end();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server };
@@ -140,6 +151,36 @@ describe("Rpc", () => {
     const logs = await new Rpc([s.url], fast).getLogs([A], ["0x01"], 1n, 5n);
     assert.equal(logs.length, 1);
     assert.equal(n, 4);
+  });
+
+  it("refuses an answer over maxResponseBytes as a range error, with or without Content-Length", async () => {
+    const A = "0x00000000000000000000000000000000000000aa";
+    // Multi-byte UTF-8 split across writes must come back whole.
+    const logs = Array.from({ length: 40 }, (_, i) => ({
+      address: A,
+      topics: ["0x01"],
+      data: `0x${"ab".repeat(20)}`,
+      blockNumber: "0x2",
+      blockHash: "0x02",
+      transactionHash: `0x${i.toString(16).padStart(64, "0")}`,
+      transactionIndex: "0x0",
+      logIndex: `0x${i.toString(16)}`,
+      note: "é😀".repeat(i),
+    }));
+    const size = Buffer.byteLength(JSON.stringify({ jsonrpc: "2.0", id: 0, result: logs }));
+    for (const chunked of [false, true]) {
+      const s = await scripted(() => ({ result: logs, chunked }));
+      servers.push(s.server);
+      const small = new Rpc([s.url], { ...fast, maxResponseBytes: Math.floor(size / 2) });
+      await assert.rejects(
+        small.getLogs([A], ["0x01"], 1n, 5n),
+        (e) => e instanceof RpcError && e.kind === "range",
+        `chunked: ${chunked}`,
+      );
+      const got = await new Rpc([s.url], { ...fast, maxResponseBytes: size + 100 }).getLogs([A], ["0x01"], 1n, 5n);
+      assert.deepEqual(got, logs);
+      assert.equal(s.calls.length, 2, "a range error is not retried");
+    }
   });
 
   it("treats a missing block as retryable, not as the end of the chain", async () => {

@@ -1,6 +1,6 @@
 // JSON-RPC over viem's HTTP transport with our own policy: a timeout per call, capped exponential backoff with
 // jitter, rotation to fallback URLs on retryable errors, and errors classified (retryable / range / fatal).
-import { http, type EIP1193RequestFn } from "viem";
+import { http, ResponseBodyTooLargeError, type EIP1193RequestFn } from "viem";
 import { classifyRpcError, errorMessage, RpcError } from "./errors.ts";
 
 export type RawLog = {
@@ -40,6 +40,39 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(cap / 2 + (random() * cap) / 2);
 }
 
+/**
+ * fetch that reads the whole answer as bytes, refusing one over `maxBytes` as soon as it gets there, and hands viem
+ * a response holding those bytes. viem's own capped reader decodes a streamed body chunk by chunk (TextDecoder in
+ * streaming mode, then string concatenation): ~0.7 s of a 187k-event backfill's main thread, against ~0.1 s for
+ * decoding the bytes once, as `text()` of a buffered body does.
+ */
+export function cappedFetch(maxBytes: number): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (!response.body) return response;
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+    if (declared > maxBytes) {
+      await response.body.cancel();
+      throw new ResponseBodyTooLargeError({ maxSize: maxBytes, size: declared });
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        // Leaving the loop early cancels the body (the connection is not read to its end).
+        throw new ResponseBodyTooLargeError({ maxSize: maxBytes, size });
+      }
+      chunks.push(chunk);
+    }
+    return new Response(Buffer.concat(chunks, size), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}
+
 export class Rpc {
   readonly urls: string[];
   private readonly transports: { request: EIP1193RequestFn }[];
@@ -56,7 +89,9 @@ export class Rpc {
         timeout: options.timeoutMs,
         retryCount: 0,
         batch: { batchSize: 100, wait: 0 },
-        maxResponseBodySize: options.maxResponseBytes ?? 64 * 1024 * 1024,
+        // The cap is enforced while reading (cappedFetch); viem then reads the buffered body whole.
+        fetchFn: cappedFetch(options.maxResponseBytes ?? 64 * 1024 * 1024),
+        maxResponseBodySize: false,
       })({ retryCount: 0 }),
     );
   }
