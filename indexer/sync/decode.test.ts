@@ -121,6 +121,28 @@ describe("decodeLog", () => {
     }
   });
 
+  it("reads every uint exactly at the fast path's limits (numbers without a BigInt below 2^52)", () => {
+    const r = prng(7);
+    const edges = [1n, 2n ** 48n - 1n, 2n ** 48n, 2n ** 52n - 1n, 2n ** 52n, 2n ** 53n + 1n, 2n ** 64n - 1n];
+    let checked = 0;
+    for (const event of EVENTS.filter((e) => e.name !== "Transfer" && e.name !== "Approval")) {
+      for (const edge of edges) {
+        const args = Object.fromEntries(
+          event.inputs.map((p) => {
+            const bits = /^uint(\d+)$/.exec(p.type)?.[1];
+            if (bits === undefined || edge >= 2n ** BigInt(bits)) return [p.name!, valueFor(p, r)];
+            checked++;
+            return [p.name!, Number(bits) <= 48 ? Number(edge) : edge];
+          }),
+        );
+        const log = rawLog(event, args);
+        const viem = decodeEventLog({ abi: [event], data: log.data as Hex, topics: log.topics as [Hex, ...Hex[]] });
+        assert.deepEqual(decodeLog(log)!.args, lowercase(viem.args ?? {}), `${event.name} at ${edge}`);
+      }
+    }
+    assert.ok(checked > 100, `${checked} uint values at the limits`);
+  });
+
   it("keeps log positions exactly, even near 2^32 and beyond", () => {
     const event = EVENTS.find((e) => e.name === "TokenAllowed")!;
     const log = rawLog(event, { token: `0x${"ab".repeat(20)}`, allowed: true }, 2n ** 32n - 1n);

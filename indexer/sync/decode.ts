@@ -40,12 +40,28 @@ type Decoder = {
   fast: { words: number; fields: { name: string; at: number; read: Reader }[] } | undefined;
 };
 
-const ZEROS = "0".repeat(64);
+const ZERO_CHAR = 48;
+
+/** Whether hex[from..to) is all "0": a character loop, several times cheaper here than startsWith or a slice. */
+function zeros(hex: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (hex.charCodeAt(i) !== ZERO_CHAR) return false;
+  return true;
+}
+
+/** Value of the hex digits hex[from..to) (at most 13, so exact in a double; the data was checked to be hex). */
+function hexNumber(hex: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = hex.charCodeAt(i);
+    v = v * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
+  }
+  return v;
+}
 
 /**
  * A reader for a static parameter, compiled once per event, or undefined if it is dynamic (or a type the fast
  * path skips). Same results as viem's decoder: numbers for uints of 48 bits or less, bigints above, lowercase hex.
- * Per word this costs one slice and one parse: the type is looked at here, not for every log.
+ * The type is looked at here, once, not for every word of every log.
  */
 function staticReader(p: AbiParameter): StaticReader | undefined {
   if (p.type === "tuple" && "components" in p) {
@@ -68,7 +84,7 @@ function staticReader(p: AbiParameter): StaticReader | undefined {
   }
   if (p.type === "address") return { words: 1, read: (hex, at) => `0x${hex.slice(at + 24, at + 64)}`.toLowerCase() };
   // Any non-zero word is true, as viem reads it.
-  if (p.type === "bool") return { words: 1, read: (hex, at) => !hex.startsWith(ZEROS, at) };
+  if (p.type === "bool") return { words: 1, read: (hex, at) => !zeros(hex, at, at + 64) };
   const bytes = /^bytes([1-9]|[12]\d|3[012])$/.exec(p.type);
   if (bytes) {
     const chars = Number(bytes[1]) * 2;
@@ -77,15 +93,15 @@ function staticReader(p: AbiParameter): StaticReader | undefined {
   const uint = /^uint(\d+)$/.exec(p.type);
   if (!uint) return undefined;
   // Like viem: the word's value as is (solc never emits dirty high bits), a number when it fits 48 bits.
+  // Values below 2^52 (most amounts, all ids and counts) are read as numbers without making a BigInt of the word.
+  const small = (hex: string, at: number) => zeros(hex, at, at + 51);
+  const word = (hex: string, at: number) => BigInt(`0x${hex.slice(at, at + 64)}`);
   if (Number(uint[1]) <= 48)
     return {
       words: 1,
-      read: (hex, at) =>
-        hex.startsWith(ZEROS.slice(0, 52), at)
-          ? Number.parseInt(hex.slice(at + 52, at + 64), 16)
-          : BigInt(`0x${hex.slice(at, at + 64)}`),
+      read: (hex, at) => (zeros(hex, at, at + 52) ? hexNumber(hex, at + 52, at + 64) : word(hex, at)),
     };
-  return { words: 1, read: (hex, at) => BigInt(`0x${hex.slice(at, at + 64)}`) };
+  return { words: 1, read: (hex, at) => (small(hex, at) ? BigInt(hexNumber(hex, at + 51, at + 64)) : word(hex, at)) };
 }
 
 function buildDecoders(): Map<string, Decoder> {
