@@ -7,7 +7,10 @@
 // Prints a table and writes bench/results/indexer.json.
 //
 //   npm run bench:indexer -- [--jobs 100000] [--connections 16] [--duration 25] [--head-samples 250]
-//                            [--poll-ms 100] [--per-query-seconds 6] [--backfill-runs 3]
+//                            [--poll-ms 100] [--per-query-seconds 6] [--backfill-runs 3] [--keep-recording DIR]
+//
+// --keep-recording DIR saves the recorded chain (logs, headers, deployment) so that `npm run bench:indexer:replay --
+// DIR` can measure the backfill again without generating the chain (minutes) each time.
 //
 // DATABASE_URL is optional (else the local trust server, else an embedded PostgreSQL): each stage gets a fresh
 // database, dropped at the end.
@@ -19,13 +22,13 @@ import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../indexer/db/testdb.ts";
 import { DEFAULT_TARGET_LOGS_PER_BATCH } from "../indexer/sync/config.ts";
 import { freePort } from "../scripts/start/chain.ts";
-import { measureBackfill, syncEnv, type BackfillFigure } from "./indexer/backfill.ts";
+import { describeBackfill, measureBackfill, syncEnv, type BackfillFigure } from "./indexer/backfill.ts";
 import { generate } from "./indexer/generate.ts";
 import { measureHeadLatency } from "./indexer/head.ts";
 import { runLoad, verifyQueries } from "./indexer/load.ts";
 import { QUERIES } from "./indexer/queries.ts";
 import { startNetwork, type Network } from "./indexer/network.ts";
-import { recordChain, startReplay } from "./indexer/replay.ts";
+import { recordChain, saveRecording, startReplay } from "./indexer/replay.ts";
 import { fmt, table } from "./indexer/report.ts";
 import { graphql, startService, waitFor, type Service } from "./indexer/services.ts";
 import { loadAverage, ownCpuSeconds, processCpuSeconds } from "./indexer/system.ts";
@@ -53,6 +56,7 @@ function options() {
       "poll-ms": { type: "string", default: "100" },
       "per-query-seconds": { type: "string", default: "6" },
       "backfill-runs": { type: "string", default: "3" },
+      "keep-recording": { type: "string" },
     },
   });
   const int = (name: keyof typeof values, min: number) => {
@@ -69,6 +73,7 @@ function options() {
     pollMs: int("poll-ms", 10),
     perQuerySeconds: int("per-query-seconds", 0),
     backfillRuns: int("backfill-runs", 1),
+    keepRecording: values["keep-recording"],
   };
 }
 
@@ -147,6 +152,11 @@ async function main(): Promise<number> {
       head,
       targetLogsPerBatch: TARGET_LOGS,
     };
+
+    if (opts.keepRecording) {
+      await saveRecording(opts.keepRecording, recording, net.manifestPath, base);
+      log(`recording saved in ${opts.keepRecording} (npm run bench:indexer:replay -- ${opts.keepRecording})`);
+    }
 
     // ── backfill 1: from the replay (the indexer alone), several runs (the machine is shared): the median ──
     const replay = await startReplay(recording, join(scratch, "recording.json"));
@@ -480,11 +490,7 @@ async function main(): Promise<number> {
 }
 
 function printBackfill(f: BackfillFigure): void {
-  log(
-    `  ${fmt(f.events)} events over ${f.blocks} blocks in ${f.batches} batches, ${f.seconds} s → ${fmt(f.eventsPerSecond)} events/s; ` +
-      `CPU indexer ${f.indexerCpuSeconds} s, PostgreSQL ${f.postgresCpuSeconds} s → ${fmt(f.cpuBoundEventsPerSecond ?? 0)} events/s CPU-bound; ` +
-      `load ${f.loadAverage.join(" ")}; reference insert ${f.referenceInsert32kRowsMs} ms`,
-  );
+  log(`  ${describeBackfill(f)}`);
 }
 
 try {

@@ -4,6 +4,7 @@ import pg from "pg";
 import { loadConfig } from "../../indexer/sync/config.ts";
 import { NOTIFY_CHANNEL } from "../../indexer/sync/store.ts";
 import { freePort } from "../../scripts/start/chain.ts";
+import { fmt } from "./report.ts";
 import { startService, waitFor } from "./services.ts";
 import { loadAverage, processCpuSeconds, referenceInsertMs, syncBackendCpuSeconds } from "./system.ts";
 
@@ -108,4 +109,13 @@ export async function measureBackfill(o: BackfillOptions, log: (line: string) =>
     await sync.stop();
     await db.end();
   }
+}
+
+/** One line of a backfill's figures. */
+export function describeBackfill(f: BackfillFigure): string {
+  return (
+    `${fmt(f.events)} events over ${f.blocks} blocks in ${f.batches} batches, ${f.seconds} s → ${fmt(f.eventsPerSecond)} events/s; ` +
+    `CPU indexer ${f.indexerCpuSeconds} s, PostgreSQL ${f.postgresCpuSeconds} s → ${fmt(f.cpuBoundEventsPerSecond ?? 0)} events/s CPU-bound; ` +
+    `load ${f.loadAverage.join(" ")}; reference insert ${f.referenceInsert32kRowsMs} ms`
+  );
 }

@@ -2,7 +2,8 @@
 // — timing the node's eth_getLogs on the way, and replays it from a separate process (replay-server.ts) so a
 // backfill can be measured without the node's log queries in the way.
 import { fork, type ChildProcess } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Hex } from "viem";
 import { QUORUM_CONFIGURED_TOPIC, TOPIC0S } from "../../indexer/sync/decode.ts";
@@ -89,11 +90,44 @@ export async function recordChain(
   };
 }
 
+/** What a backfill of a saved recording needs besides the recording: the deployment's treasury and head block. */
+export type RecordingMeta = { treasury: string; head: number; targetLogsPerBatch: number };
+
+/** Saves a recording, its deployment manifest and `meta` in `dir` (for bench/indexer-replay.ts). */
+export async function saveRecording(
+  dir: string,
+  recording: Recording,
+  manifestPath: string,
+  meta: RecordingMeta,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "recording.json"), JSON.stringify(recording));
+  await copyFile(manifestPath, join(dir, "deployment.json"));
+  const { treasury, head, targetLogsPerBatch } = meta;
+  await writeFile(
+    join(dir, "meta.json"),
+    JSON.stringify({ treasury, head, targetLogsPerBatch, events: recording.logs.length }),
+  );
+}
+
+/** Reads what saveRecording wrote: the paths of the recording and manifest, and the meta. */
+export async function loadRecording(
+  dir: string,
+): Promise<{ recordingPath: string; manifestPath: string; meta: RecordingMeta & { events: number } }> {
+  const meta = JSON.parse(await readFile(join(dir, "meta.json"), "utf8")) as RecordingMeta & { events: number };
+  return { recordingPath: join(dir, "recording.json"), manifestPath: join(dir, "deployment.json"), meta };
+}
+
 export type ReplayServer = { url: string; stop: () => void };
 
 /** Writes the recording to `path` and serves it from a child process. */
 export async function startReplay(recording: Recording, path: string): Promise<ReplayServer> {
   await writeFile(path, JSON.stringify(recording));
+  return serveRecording(path);
+}
+
+/** Serves the recording saved at `path` from a child process. */
+export async function serveRecording(path: string): Promise<ReplayServer> {
   const child: ChildProcess = fork(fileURLToPath(new URL("./replay-server.ts", import.meta.url)), [path], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
