@@ -43,8 +43,8 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
 /**
  * fetch that reads the whole answer as bytes, refusing one over `maxBytes` as soon as it gets there, and hands viem
  * a response holding those bytes. viem's own capped reader decodes a streamed body chunk by chunk (TextDecoder in
- * streaming mode, then string concatenation): ~0.7 s of a 187k-event backfill's main thread, against ~0.1 s for
- * decoding the bytes once, as `text()` of a buffered body does.
+ * streaming mode, then string concatenation); `text()` of a buffered body decodes it once. In CPU profiles of a
+ * 187k-event backfill, UTF-8 decoding took ~0.73 s of the main thread before and ~0.3 s after.
  */
 export function cappedFetch(maxBytes: number): typeof fetch {
   return async (input, init) => {
