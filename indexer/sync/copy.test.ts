@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../db/testdb.ts";
-import { CopyBuffer, copyInto, copyText, createStages, stage } from "./copy.ts";
+import { CopyBuffer, copyInto, copyText, createStages, emptyStages, stage } from "./copy.ts";
 
 let db: TestDatabase;
 let client: pg.Client;
@@ -68,7 +68,7 @@ describe("COPY text encoding", () => {
     assert.deepEqual(rows[0], { s: "a\ufffdb", js: "c\ufffdd" });
   });
 
-  it("stages into a per-connection table shaped like the target, emptied when reused in a transaction", async () => {
+  it("stages into a per-connection table shaped like the target, emptied when reused and before commit", async () => {
     await createStages(client, ["awkward"]);
     const used = new Set<string>();
     await client.query("BEGIN");
@@ -79,11 +79,22 @@ describe("COPY text encoding", () => {
       await second.start();
       const { rows } = await client.query(`SELECT id, s FROM ${second.name}`);
       assert.deepEqual(rows, [{ id: 11, s: "y" }]);
+      await emptyStages(client, used);
+      assert.equal(used.size, 0);
     } finally {
       await client.query("COMMIT");
     }
     const { rows } = await client.query(`SELECT count(*)::int AS n FROM stage_awkward`);
-    assert.equal(rows[0].n, 0, "emptied at commit");
+    assert.equal(rows[0].n, 0, "emptied before commit");
+  });
+
+  it("leaves nothing staged after a rolled-back transaction", async () => {
+    await createStages(client, ["awkward"]);
+    await client.query("BEGIN");
+    await stage(client, "awkward", ["id", "s"], copyText([{ id: 12, s: "z" }], ["id", "s"]), new Set()).start();
+    await client.query("ROLLBACK");
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM stage_awkward`);
+    assert.equal(rows[0].n, 0);
   });
 });
 

@@ -1,7 +1,7 @@
 // Bulk rows into PostgreSQL through COPY, which parses several times faster than json_populate_recordset (that
 // dominated a backfill's database time). Rows that cannot collide are copied straight into their table; rows that
 // need ON CONFLICT (upserts, or appends that may repeat) are copied into a session-private staging table shaped
-// like the target (`LIKE`, emptied at every commit) and written with one INSERT … SELECT … ON CONFLICT.
+// like the target (`LIKE`, emptied before every commit) and written with one INSERT … SELECT … ON CONFLICT.
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
@@ -101,11 +101,23 @@ export function copyText(rows: Record<string, unknown>[], columns: string[]): Ui
   return out.bytes();
 }
 
-/** Creates the staging tables of `tables` for this connection (temporary: they vanish with it). */
+/**
+ * Creates the staging tables of `tables` for this connection (temporary: they vanish with it). Not ON COMMIT DELETE
+ * ROWS: PostgreSQL then truncates every such table at each commit of a transaction that touched any temporary
+ * table — all 22 of them, ~22 ms a batch (~1.7 s of a 79-batch backfill) — where `emptyStages` truncates the few a
+ * batch used.
+ */
 export async function createStages(db: pg.Client, tables: string[]): Promise<void> {
   for (const t of tables) {
-    await db.query(`CREATE TEMP TABLE IF NOT EXISTS ${q(stageOf(t))} (LIKE ${q(t)}) ON COMMIT DELETE ROWS`);
+    await db.query(`CREATE TEMP TABLE IF NOT EXISTS ${q(stageOf(t))} (LIKE ${q(t)}) ON COMMIT PRESERVE ROWS`);
   }
+}
+
+/** Empties the staging tables used in this transaction (`stage`'s set), to run just before its COMMIT. */
+export async function emptyStages(db: pg.Client, usedInTransaction: Set<string>): Promise<void> {
+  if (usedInTransaction.size === 0) return;
+  await db.query(`TRUNCATE ${[...usedInTransaction].map((t) => q(stageOf(t))).join(", ")}`);
+  usedInTransaction.clear();
 }
 
 /** Streams `text` (UTF-8 COPY text lines for `columns`, as copyText makes them) into `relation` (a quoted name). */

@@ -2,7 +2,7 @@
 // outcome. Nothing here but driving PostgreSQL, so the next statement goes out as soon as the previous is done.
 import { parentPort, workerData } from "node:worker_threads";
 import pg from "pg";
-import { copyInto, createStages, stage } from "./copy.ts";
+import { copyInto, createStages, emptyStages, stage } from "./copy.ts";
 import { StateError } from "./errors.ts";
 import { pgTypes } from "./pgtypes.ts";
 import type { Step, Transaction } from "./writer.ts";
@@ -49,6 +49,7 @@ async function transact(tx: Transaction): Promise<void> {
     }
     const staged = new Set<string>();
     for (const s of tx.steps) await step(db, s, staged);
+    await emptyStages(db, staged);
     await db.query("COMMIT");
   } catch (error) {
     await db.query("ROLLBACK").catch(() => {});
