@@ -278,6 +278,30 @@ describe("Store", () => {
     await c.end();
     assert.equal(rows[0].n, 1);
   });
+
+  it("stores and applies a log the node lists twice in one batch once", async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    const created = async () =>
+      (await c.query(`SELECT "jobsCreated"::int AS n FROM tokens WHERE address = $1`, [TOKEN])).rows[0]?.n ?? 0;
+    try {
+      const before = await created();
+      const e = event(cp.number + 1n, "JobCreated", {
+        jobId: 42n,
+        tenant: TENANT,
+        payer: TENANT,
+        params: params(0n),
+        funded: 1_000n,
+      });
+      const r = await commit(cp.number + 1n, cp.number + 1n, [e, { ...e }], false);
+      assert.deepEqual([r.inserted, r.skipped], [1, 1]);
+      assert.equal(await created(), before + 1, "counted once");
+      const { rows } = await c.query(`SELECT count(*)::int AS n FROM raw_events WHERE "txHash" = $1`, [e.txHash]);
+      assert.equal(rows[0].n, 1);
+    } finally {
+      await c.end();
+    }
+  });
 });
 
 describe("Store: the next batch prepared while one is written", () => {
