@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { argsJson, type Args } from "./decode.ts";
+import { argsJson, type Args } from "./args-json.ts";
 import { q } from "./tables.ts";
 
 /** Name of the staging table of `table` (a temporary table: it lives in this connection's own schema). */

@@ -10,7 +10,9 @@ import {
 } from "../../sdk/src/abi/index.ts";
 import type { RawLog } from "./rpc.ts";
 
-export type Args = Record<string, unknown>;
+import type { Args } from "./args-json.ts";
+
+export { argsJson, type Args } from "./args-json.ts";
 
 export type DecodedLog = {
   name: string;
@@ -219,46 +221,4 @@ export function decodeLog(log: RawLog): DecodedLog | undefined {
     logIndex: BigInt(log.logIndex),
     blockTimestamp: log.blockTimestamp ? BigInt(log.blockTimestamp) : undefined,
   };
-}
-
-/** JSON of one decoded value: bigints as decimal strings, NUL (which PostgreSQL text cannot hold) as U+FFFD. */
-function valueJson(v: unknown): string {
-  switch (typeof v) {
-    case "bigint":
-      return `"${v}"`;
-    case "number":
-    case "boolean":
-      return String(v);
-    case "string":
-      return JSON.stringify(v.includes("\u0000") ? v.replace(/\u0000/g, "\ufffd") : v);
-    default:
-      if (v === null || v === undefined) return "null";
-      if (Array.isArray(v)) return `[${v.map(valueJson).join(",")}]`;
-      return argsJson(v as Args);
-  }
-}
-
-/**
- * JSON for raw_events.args, written by hand (a JSON.stringify replacer costs a call per key, and this runs for
- * every event of a backfill). Same output as JSON.stringify with bigints as strings.
- */
-export function argsJson(args: Args): string {
-  let out = "{";
-  for (const k in args) {
-    if (args[k] === undefined) continue;
-    out += `${out.length > 1 ? "," : ""}${keyJson(k)}${valueJson(args[k])}`;
-  }
-  return `${out}}`;
-}
-
-/** `"key":` of each key seen, made once: events have a few dozen argument names between them. */
-const KEY_JSON = new Map<string, string>();
-function keyJson(k: string): string {
-  let json = KEY_JSON.get(k);
-  if (json === undefined) {
-    json = `${JSON.stringify(k)}:`;
-    // Bounded (arbitrary nested keys could come through here): past it, keys are serialised each time.
-    if (KEY_JSON.size < 1_000) KEY_JSON.set(k, json);
-  }
-  return json;
 }
