@@ -57,13 +57,16 @@ export function cappedFetch(maxBytes: number): typeof fetch {
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of response.body) {
-      size += chunk.byteLength;
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
       if (size > maxBytes) {
-        // Leaving the loop early cancels the body (the connection is not read to its end).
+        await reader.cancel(); // the connection is not read to its end
         throw new ResponseBodyTooLargeError({ maxSize: maxBytes, size });
       }
-      chunks.push(chunk);
+      chunks.push(value);
     }
     return new Response(Buffer.concat(chunks, size), {
       status: response.status,
