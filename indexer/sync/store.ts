@@ -470,9 +470,12 @@ export class Store {
     const discoveredCount = unique.length;
     once(batch.events);
     const split = (stored: Set<string> | undefined) => {
-      const rows = stored ? unique.filter((_, i) => !stored.has(keys[i]!)) : unique;
-      const fresh = unique.slice(discoveredCount).filter((_, i) => !stored?.has(keys[discoveredCount + i]!));
-      return { fresh, discovered: unique.slice(0, discoveredCount), rows };
+      const events = unique.slice(discoveredCount);
+      return {
+        fresh: stored ? events.filter((_, i) => !stored.has(keys[discoveredCount + i]!)) : events,
+        discovered: unique.slice(0, discoveredCount),
+        rows: stored ? unique.filter((_, i) => !stored.has(keys[i]!)) : unique,
+      };
     };
     if (unique.length === 0) return { ...split(undefined), clean: true };
     let low = unique[0]!.blockNumber;
