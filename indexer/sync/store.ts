@@ -93,6 +93,9 @@ export function isTransientDbError(error: unknown): boolean {
   );
 }
 
+/** A raw event's key within a chain, as findFresh compares logs with stored rows. */
+const eventKey = (txHash: string, logIndex: bigint) => `${txHash}|${logIndex}`;
+
 /** raw_events columns in the order copyRawEvents writes them. */
 const RAW_EVENT_COLUMNS = [
   "chainId",
@@ -459,7 +462,7 @@ export class Store {
     const keys: string[] = [];
     const once = (list: DecodedLog[]) => {
       for (const e of list) {
-        const key = `${e.txHash}|${e.logIndex}`;
+        const key = eventKey(e.txHash, e.logIndex);
         if (seen.has(key)) continue;
         seen.add(key);
         unique.push(e);
@@ -495,7 +498,7 @@ export class Store {
        JOIN raw_events r ON r."chainId" = $2 AND r."txHash" = k."txHash" AND r."logIndex" = k."logIndex"`,
       [JSON.stringify(suspects.map((e) => ({ txHash: e.txHash, logIndex: e.logIndex.toString() }))), this.chainId],
     );
-    return { ...split(new Set(rows.map((r) => `${r.txHash}|${r.logIndex}`))), clean: false };
+    return { ...split(new Set(rows.map((r) => eventKey(r.txHash, r.logIndex)))), clean: false };
   }
 
   /** The COPY of the raw events to store (`findFresh`'s rows). */
