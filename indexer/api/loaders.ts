@@ -54,12 +54,15 @@ export class Loaders {
     this.#loaders.clear();
   }
 
-  /** The row of `spec` whose key fields equal `key` (canonical text), or null. */
-  byKey(spec: EntitySpec, key: readonly string[]): Promise<Row | null> {
+  /**
+   * The row of `spec` whose key fields equal `key` (canonical text), or null. `fields`: the fields to read (all
+   * when absent); look-ups asking for the same fields share one statement.
+   */
+  byKey(spec: EntitySpec, key: readonly string[], fields?: readonly string[]): Promise<Row | null> {
     return this.#get<readonly string[], Row | null>(
-      `key:${spec.name}`,
+      `key:${spec.name}:${fields?.join(",") ?? "*"}`,
       async (keys) => {
-        const rows = await findByKeys(this.#db, spec, keys);
+        const rows = await findByKeys(this.#db, spec, keys, fields);
         return keys.map((k) => rows.get(k.join("|")) ?? null);
       },
       (k) => k.join("|"),
@@ -67,22 +70,28 @@ export class Loaders {
   }
 
   /** The first row of `spec` whose `field` equals `value` (for to-one relations on unique fields). */
-  async one(spec: EntitySpec, field: string, value: string): Promise<Row | null> {
-    const rows = await this.many(spec, field, value);
+  async one(spec: EntitySpec, field: string, value: string, fields?: readonly string[]): Promise<Row | null> {
+    const rows = await this.many(spec, field, value, fields);
     return rows[0] ?? null;
   }
 
   /** All rows of `spec` whose `field` equals `value`, in the entity's default order (for small, bounded relations). */
-  many(spec: EntitySpec, field: string, value: string): Promise<Row[]> {
-    return this.#get<string, Row[]>(`many:${spec.name}.${field}`, async (values) => {
-      const groups = await findByField(this.#db, spec, field, values);
+  many(spec: EntitySpec, field: string, value: string, fields?: readonly string[]): Promise<Row[]> {
+    return this.#get<string, Row[]>(`many:${spec.name}.${field}:${fields?.join(",") ?? "*"}`, async (values) => {
+      const groups = await findByField(this.#db, spec, field, values, fields);
       return values.map((v) => groups.get(v) ?? []);
     }).load(value);
   }
 
   /** One page of children per parent; parents asking with the same arguments share one statement. */
   page(spec: EntitySpec, fkField: string, parentKey: string, args: ListArgs): Promise<Page> {
-    const signature = JSON.stringify([args.where ?? null, args.orderBy ?? null, args.first, args.after ?? null]);
+    const signature = JSON.stringify([
+      args.where ?? null,
+      args.orderBy ?? null,
+      args.first,
+      args.after ?? null,
+      args.fields ?? null,
+    ]);
     return this.#get<string, Page>(`page:${spec.name}.${fkField}:${signature}`, (parents) =>
       findPagesByParent(this.#db, spec, fkField, parents, args, this.#limits),
     ).load(parentKey);

@@ -437,6 +437,70 @@ describe("relations", () => {
   });
 });
 
+describe("column projection", () => {
+  /** The SQL statement that read table `table` (the only one expected). */
+  const readOf = (table: string) => {
+    const found = h.queries.filter((sql) => sql.includes(`FROM "${table}" t`));
+    assert.equal(found.length, 1, h.queries.join("\n---\n"));
+    return found[0]!;
+  };
+
+  test("a page reads the columns of the fields asked for, its keys and its ordering, not the others", async () => {
+    h.queries.length = 0;
+    const r = await h.gql(
+      `{ jobs(first: 3, orderBy: [{ field: maxPricePerUnit, direction: DESC }]) { nodes { id status } } }`,
+    );
+    assert.equal(r.errors, undefined);
+    const sql = readOf("jobs");
+    assert.match(sql, /t\."status"/);
+    assert.doesNotMatch(sql, /t\."tenant"|t\."payer"|t\."funded"/);
+    const byPrice = [...jobs].sort((a, b) =>
+      a.maxPricePerUnit === b.maxPricePerUnit ? b.id - a.id : a.maxPricePerUnit > b.maxPricePerUnit ? -1 : 1,
+    );
+    assert.deepEqual(
+      r.data.jobs.nodes,
+      byPrice.slice(0, 3).map((j) => ({ id: String(j.id), status: j.status })),
+    );
+  });
+
+  test("fragments, inline fragments and edges give the answers of the full rows", async () => {
+    const fields = `id status maxPricePerUnit pricePerUnit providerAddress energy { gpuHours kWh }`;
+    const full = await h.gql(`{ jobs(first: 25) { nodes { ${fields} tenant } } }`);
+    h.queries.length = 0;
+    const r = await h.gql(
+      `fragment F on Job { id status ... on Job { maxPricePerUnit pricePerUnit } }
+       fragment C on JobConnection { edges { cursor node { ...F providerAddress energy { gpuHours kWh } } } }
+       { jobs(first: 25) { totalCount ...C } }`,
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    assert.doesNotMatch(readOf("jobs"), /t\."tenant"/);
+    assert.match(readOf("jobs"), /t\."energyWh"/, "energy is computed from units, energyWh and co2eMg");
+    assert.deepEqual(
+      r.data.jobs.edges.map((e: { node: unknown }) => e.node),
+      full.data.jobs.nodes.map(({ tenant: _, ...rest }: Record<string, unknown>) => rest),
+    );
+  });
+
+  test("a relation's key column is read for it, and related rows read only their own fields", async () => {
+    h.queries.length = 0;
+    const r = await h.gql(`{ job(id: "2") { id provider { address jobsCompleted } } }`);
+    assert.equal(r.errors, undefined);
+    const seed = jobs.find((j) => j.id === 2)!;
+    assert.equal(r.data.job.provider.address, seed.provider);
+    assert.match(readOf("jobs"), /t\."provider"/);
+    assert.doesNotMatch(readOf("jobs"), /t\."tenant"/);
+    assert.doesNotMatch(readOf("providers"), /t\."gpuClass"/);
+  });
+
+  test("one request asking for a row twice with different fields answers both", async () => {
+    const r = await h.gql(`{ a: job(id: "2") { id status } b: job(id: "2") { id providerAddress } }`);
+    assert.equal(r.errors, undefined);
+    const seed = jobs.find((j) => j.id === 2)!;
+    assert.deepEqual(r.data.a, { id: "2", status: seed.status });
+    assert.deepEqual(r.data.b, { id: "2", providerAddress: seed.provider });
+  });
+});
+
 describe("totalCount from the price-level rollup", () => {
   const counted = (where: string) =>
     h.gql(`{ jobs(first: 1, where: ${where}) { totalCount } }`).then((r) => {

@@ -4,7 +4,7 @@
  * `_meta` and subscriptions; and the resolvers for all of it.
  */
 import { argsKey } from "./snapshot-cache.ts";
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLResolveInfo, GraphQLSchema } from "graphql";
 import { createSchema } from "graphql-yoga";
 import { ENTITIES, Payout, Protocol, Provider, enums, singular } from "./entities.ts";
 import * as E from "./entities.ts";
@@ -12,6 +12,7 @@ import { ErrorCode, apiError, badInput } from "./errors.ts";
 import type { LiveUpdates } from "./live.ts";
 import type { Loaders } from "./loaders.ts";
 import type { MetaSnapshot } from "./meta.ts";
+import { selectedColumns, type FieldSources } from "./projection.ts";
 import type { LimitOptions } from "./plugins.ts";
 import { AddressScalar, BigIntScalar, Bytes32Scalar, DateScalar, LongScalar } from "./scalars.ts";
 import {
@@ -468,9 +469,34 @@ function listArgs(ctx: ApiContext, args: ConnectionArgs) {
   };
 }
 
+/** What each GraphQL field of an entity type reads from its row: its column, a relation's key, energy's inputs. */
+function fieldSources(spec: EntitySpec): FieldSources {
+  const map = new Map<string, readonly string[]>();
+  for (const [name, field] of Object.entries(spec.fields)) {
+    const exposed = exposedName(name, field);
+    if (exposed !== false) map.set(exposed, [name]);
+  }
+  for (const r of RELATIONS) if (r.parent === spec) map.set(r.name, [r.from]);
+  if (WITH_ENERGY.has(spec.name))
+    map.set(
+      "energy",
+      ["units", "energyWh", "co2eMg"].filter((f) => f in spec.fields),
+    );
+  return map;
+}
+
+const SOURCES = new Map<EntitySpec, FieldSources>();
+
+/** The fields of `spec` that the rows resolved at `info` need (projection.ts); undefined: all. */
+function columnsFor(spec: EntitySpec, info: GraphQLResolveInfo, shape: "connection" | "rows") {
+  let sources = SOURCES.get(spec);
+  if (!sources) SOURCES.set(spec, (sources = fieldSources(spec)));
+  return selectedColumns(spec, sources, info, shape);
+}
+
 function rootConnection(spec: EntitySpec) {
-  return async (_: unknown, args: ConnectionArgs, ctx: ApiContext): Promise<Connection> => {
-    const list = listArgs(ctx, args);
+  return async (_: unknown, args: ConnectionArgs, ctx: ApiContext, info: GraphQLResolveInfo): Promise<Connection> => {
+    const list = { ...listArgs(ctx, args), fields: columnsFor(spec, info, "connection") };
     const page = await findPage(ctx.db, spec, list, undefined, ctx.compileLimits);
     let count: Promise<number> | undefined;
     return {
@@ -502,20 +528,21 @@ function relationResolver(r: Relation) {
   const toIsKey = r.child.key.length === 1 && r.child.key[0] === r.to;
   switch (r.kind) {
     case "one":
-      return (row: Row, _: unknown, ctx: ApiContext) => {
+      return (row: Row, _: unknown, ctx: ApiContext, info: GraphQLResolveInfo) => {
         const value = row[r.from];
         if (value == null) return null;
-        return toIsKey ? ctx.loaders.byKey(r.child, [value]) : ctx.loaders.one(r.child, r.to, value);
+        const fields = columnsFor(r.child, info, "rows");
+        return toIsKey ? ctx.loaders.byKey(r.child, [value], fields) : ctx.loaders.one(r.child, r.to, value, fields);
       };
     case "list":
-      return (row: Row, _: unknown, ctx: ApiContext) => {
+      return (row: Row, _: unknown, ctx: ApiContext, info: GraphQLResolveInfo) => {
         const value = row[r.from];
-        return value == null ? [] : ctx.loaders.many(r.child, r.to, value);
+        return value == null ? [] : ctx.loaders.many(r.child, r.to, value, columnsFor(r.child, info, "rows"));
       };
     case "connection":
-      return async (row: Row, args: ConnectionArgs, ctx: ApiContext): Promise<Connection> => {
+      return async (row: Row, args: ConnectionArgs, ctx: ApiContext, info: GraphQLResolveInfo): Promise<Connection> => {
         const value = row[r.from];
-        const list = listArgs(ctx, args);
+        const list = { ...listArgs(ctx, args), fields: columnsFor(r.child, info, "connection") };
         if (value == null)
           return {
             page: { rows: [], hasNextPage: false, cursors: [] },
@@ -546,10 +573,11 @@ function entityResolvers(spec: EntitySpec) {
 }
 
 function singleResolver(spec: EntitySpec) {
-  return (_: unknown, args: Record<string, unknown>, ctx: ApiContext) =>
+  return (_: unknown, args: Record<string, unknown>, ctx: ApiContext, info: GraphQLResolveInfo) =>
     ctx.loaders.byKey(
       spec,
       spec.key.map((k) => toDbText(spec, k, args[k])),
+      columnsFor(spec, info, "rows"),
     );
 }
 

@@ -404,14 +404,30 @@ function orderSql(spec: EntitySpec, order: readonly OrderTerm[], alias: string):
     .join(", ");
 }
 
-/** SQL selecting every field (canonical text) plus the ordering columns as `__k<i>`. */
-function selectList(spec: EntitySpec, order: readonly OrderTerm[], alias: string): string {
-  const fields = Object.entries(spec.fields).map(([name, f]) => `${f.codec.select(colRef(alias, f))} AS ${q(name)}`);
+/** selectList texts by shape: a query's select list is rebuilt from the same few shapes on every request. */
+const selectLists = new Map<string, string>();
+const MAX_SELECT_LISTS = 2_000;
+
+/**
+ * SQL selecting `fields` (default: every field) as canonical text, plus the ordering columns as `__k<i>`.
+ */
+function selectList(spec: EntitySpec, order: readonly OrderTerm[], alias: string, fields?: readonly string[]): string {
+  const shape = `${spec.name}|${alias}|${orderSignature(order)}|${fields?.join(",") ?? "*"}`;
+  const known = selectLists.get(shape);
+  if (known !== undefined) return known;
+  const names = fields ?? Object.keys(spec.fields);
+  const columns = names.map((name) => {
+    const f = spec.fields[name];
+    if (f === undefined) throw new Error(`${spec.name} has no field ${name}`);
+    return `${f.codec.select(colRef(alias, f))} AS ${q(name)}`;
+  });
   const keys = order.map((t, i) => {
     const f = spec.fields[t.field]!;
     return `${f.codec.select(colRef(alias, f))} AS ${q(`__k${i}`)}`;
   });
-  return [...fields, ...keys].join(", ");
+  const text = [...columns, ...keys].join(", ");
+  if (selectLists.size < MAX_SELECT_LISTS) selectLists.set(shape, text);
+  return text;
 }
 
 /**
@@ -468,6 +484,8 @@ export interface ListArgs {
   orderBy?: readonly OrderTerm[] | null;
   first: number;
   after?: string | null;
+  /** Fields the rows need (projection.ts); all of them when absent. */
+  fields?: readonly string[] | undefined;
 }
 
 export interface Page {
@@ -498,7 +516,7 @@ export async function findPage(
   if (args.after != null) conds.push(keysetSql(spec, order, decodeCursor(order, args.after), params, "t"));
   const limit = params.addRaw(String(args.first + 1));
   const sql =
-    `SELECT ${selectList(spec, order, "t")} FROM ${spec.table} t` +
+    `SELECT ${selectList(spec, order, "t", args.fields)} FROM ${spec.table} t` +
     (conds.length ? ` WHERE ${conds.join(" AND ")}` : "") +
     ` ORDER BY ${orderSql(spec, order, "t")} LIMIT ${limit}::int8`;
   const rows = await db.query<Row>(sql, params.values);
@@ -575,7 +593,7 @@ export async function findPagesByParent(
   const limit = params.addRaw(String(args.first + 1));
   const sql =
     `SELECT ${fk.codec.select("p.__parent")} AS "__parent", c.* FROM (VALUES ${parents}) AS p(__parent) ` +
-    `CROSS JOIN LATERAL (SELECT ${selectList(spec, order, "t")} FROM ${spec.table} t WHERE ${conds.join(" AND ")} ` +
+    `CROSS JOIN LATERAL (SELECT ${selectList(spec, order, "t", args.fields)} FROM ${spec.table} t WHERE ${conds.join(" AND ")} ` +
     `ORDER BY ${orderSql(spec, order, "t")} LIMIT ${limit}::int8) c`;
   const rows = await db.query<Row>(sql, params.values);
   const byParent = new Map<string, Row[]>();
@@ -618,6 +636,7 @@ export async function findByField(
   spec: EntitySpec,
   field: string,
   values: readonly string[],
+  fields?: readonly string[],
 ): Promise<Map<string, Row[]>> {
   const f = spec.fields[field];
   if (f === undefined) throw new Error(`${spec.name} has no field ${field}`);
@@ -626,8 +645,10 @@ export async function findByField(
   const order = resolveOrder(spec, null);
   const params = new Params();
   const list = values.map((v) => params.add(f.codec, v)).join(", ");
+  // The rows are grouped by `field`: it is read whatever the caller needs.
+  const read = fields && !fields.includes(field) ? [...fields, field] : fields;
   const sql =
-    `SELECT ${selectList(spec, order, "t")} FROM ${spec.table} t WHERE ${colRef("t", f)} IN (${list}) ` +
+    `SELECT ${selectList(spec, order, "t", read)} FROM ${spec.table} t WHERE ${colRef("t", f)} IN (${list}) ` +
     `ORDER BY ${orderSql(spec, order, "t")}`;
   const rows = await db.query<Row>(sql, params.values);
   for (const row of rows) {
@@ -639,11 +660,12 @@ export async function findByField(
   return out;
 }
 
-/** Rows matching all `key` fields exactly (composite keys), one statement for a batch. */
+/** Rows matching all `key` fields exactly (composite keys), one statement for a batch; `columns`: fields to read. */
 export async function findByKeys(
   db: Db,
   spec: EntitySpec,
   keys: ReadonlyArray<readonly string[]>,
+  columns?: readonly string[],
 ): Promise<Map<string, Row>> {
   const out = new Map<string, Row>();
   if (keys.length === 0) return out;
@@ -653,8 +675,11 @@ export async function findByKeys(
   const tuples = keys
     .map((values) => `(${fields.map((f, i) => params.add(f.codec, values[i]!)).join(", ")})`)
     .join(", ");
+  // Rows are matched to keys by their key fields: those are read whatever the caller needs.
+  const read =
+    columns && spec.key.some((k) => !columns.includes(k)) ? [...new Set([...columns, ...spec.key])] : columns;
   const sql =
-    `SELECT ${selectList(spec, order, "t")} FROM ${spec.table} t ` +
+    `SELECT ${selectList(spec, order, "t", read)} FROM ${spec.table} t ` +
     `WHERE (${fields.map((f) => colRef("t", f)).join(", ")}) IN (${tuples})`;
   const rows = await db.query<Row>(sql, params.values);
   for (const row of rows) out.set(keyOf(spec, row), row);
