@@ -191,6 +191,22 @@ describe("malformed input", () => {
       }),
     });
     assert.equal(big.status, 413);
+    // The same body streamed without a Content-Length (chunked) is counted as it arrives.
+    const text = JSON.stringify({ query: "{ jobs { totalCount } }", variables: { pad: "x".repeat(2 * 1024 * 1024) } });
+    const chunked = await fetch(`${h.api.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob([text]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    assert.equal(chunked.status, 413);
+    const small = await fetch(`${h.api.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob([JSON.stringify({ query: "{ jobs { totalCount } }" })]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    assert.equal(small.status, 200, "a small chunked body is answered");
     await stillAnswers();
   });
 
