@@ -80,17 +80,29 @@ function options() {
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** CPU seconds of every PostgreSQL backend connected to `database` (the API's pool, during the load). */
-async function backendsCpuSeconds(adminUrl: string, database: string): Promise<number> {
+/** CPU seconds so far of each PostgreSQL backend connected to `database`, by pid. */
+async function backendsCpuSeconds(adminUrl: string, database: string): Promise<Map<number, number>> {
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
   try {
     const { rows } = await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
       database,
     ]);
-    return rows.reduce((s, r) => s + (processCpuSeconds(r.pid) ?? 0), 0);
+    return new Map(rows.map((r) => [r.pid as number, processCpuSeconds(r.pid) ?? 0]));
   } finally {
     await c.end();
   }
+}
+
+/**
+ * CPU the backends used between two readings: those alive at the end, from their first reading (0 if they started
+ * since). A backend that closed in between (the API's pool closes idle connections) is left out with its CPU:
+ * subtracting its earlier total made the figure negative.
+ */
+function backendsCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, seconds] of after) sum += seconds - (before.get(pid) ?? 0);
+  return sum;
 }
 
 /** VACUUM ANALYZE of a database; returns the server's autovacuum setting. */
@@ -303,9 +315,9 @@ async function main(): Promise<number> {
       return {
         ...result,
         apiCpuSeconds: Number((after.api - before.api).toFixed(2)),
-        postgresCpuSeconds: Number((after.postgres - before.postgres).toFixed(2)),
+        postgresCpuSeconds: Number(backendsCpuDelta(before.postgres, after.postgres).toFixed(2)),
         apiCpuMsPerRequest: perRequest(after.api - before.api),
-        postgresCpuMsPerRequest: perRequest(after.postgres - before.postgres),
+        postgresCpuMsPerRequest: perRequest(backendsCpuDelta(before.postgres, after.postgres)),
       };
     };
     const mixed = await withCpu(() =>
