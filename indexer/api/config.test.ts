@@ -32,13 +32,11 @@ describe("configFromEnv", () => {
       CHAIN_ID: "8453",
       NODE_ENV: "development",
       MAX_PAGE_SIZE: "50",
-      META_MAX_AGE_MS: "0",
     });
     assert.deepEqual(
       [c.port, c.databaseUrl, c.readyMaxLag, c.chainId, c.graphiql, c.limits?.maxPageSize, c.limits?.defaultPageSize],
       [8080, "postgres://u:secret@db:5432/x", 12, 8453, true, 50, 50],
     );
-    assert.equal(c.metaMaxAgeMs, 0);
     assert.equal(configFromEnv({ NODE_ENV: "development", GRAPHIQL: "false" }).graphiql, false);
     assert.match(String(describeConfig(c).databaseUrl), /u:\*\*\*@db/);
   });
@@ -54,7 +52,6 @@ describe("configFromEnv", () => {
       [{ MAX_PAGE_SIZE: "10", DEFAULT_PAGE_SIZE: "20" }, /^DEFAULT_PAGE_SIZE must be between 1 and 10/],
       [{ NOTIFY_CHANNEL: "Bad-Channel" }, /^NOTIFY_CHANNEL/],
       [{ CHAIN_ID: "0" }, /^CHAIN_ID/],
-      [{ META_MAX_AGE_MS: "soon" }, /^META_MAX_AGE_MS must be an integer/],
     ];
     for (const [env, message] of cases)
       assert.throws(

@@ -9,7 +9,6 @@
  * | DATABASE_URL          | postgresql://postgres@127.0.0.1:5432/joule     |
  * | READY_MAX_LAG         | 5 (blocks behind the head still "ready")       |
  * | READY_MAX_HEAD_AGE    | 120 (s since the indexer last saw the head; 0 off) |
- * | META_MAX_AGE_MS       | 250 (ms requests share a checkpoint read; 0 off) |
  * | CHAIN_ID              | (the database's only checkpoint)               |
  * | GRAPHIQL              | true when NODE_ENV=development, else false     |
  * | MAX_PAGE_SIZE         | 1000                                           |
@@ -72,7 +71,6 @@ export function configFromEnv(env: Env = process.env): ApiOptions {
     host,
     readyMaxLag: int(env, "READY_MAX_LAG", 5, 0, 1_000_000),
     readyMaxHeadAgeSeconds: int(env, "READY_MAX_HEAD_AGE", 120, 0, 86_400 * 365),
-    metaMaxAgeMs: int(env, "META_MAX_AGE_MS", 250, 0, 60_000),
     ...(chainId !== undefined ? { chainId } : {}),
     graphiql: bool(env, "GRAPHIQL", env.NODE_ENV === "development"),
     limits: {

@@ -21,7 +21,6 @@ import { createYoga } from "graphql-yoga";
 import { metrics as sharedMetrics, type IndexerMetrics } from "../metrics.ts";
 import { LiveUpdates } from "./live.ts";
 import { Loaders } from "./loaders.ts";
-import { MetaCache } from "./meta-cache.ts";
 import { readMeta, type MetaSnapshot } from "./meta.ts";
 import { DEFAULT_CHANNEL, NotifyListener } from "./notify.ts";
 import { DEFAULT_LIMITS, useLimits, useObservability, type LimitOptions } from "./plugins.ts";
@@ -49,11 +48,6 @@ export interface ApiOptions {
    * records when: `checkpoints.headUpdatedAt`). 0 disables. Default 120.
    */
   readyMaxHeadAgeSeconds?: number;
-  /**
-   * GraphQL requests of this many milliseconds share one checkpoint read, dropped at each batch the sync
-   * announces (meta-cache.ts): the head `_meta` shows can be this much older. 0 disables. Default 250.
-   */
-  metaMaxAgeMs?: number;
   /** Serve GraphiQL on GET /graphql (development only). Default false. */
   graphiql?: boolean;
   limits?: Partial<Omit<LimitOptions, "fieldCosts">>;
@@ -148,7 +142,6 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
             logger.info(connected ? "live updates: listening" : "live updates: connection lost, reconnecting");
           },
         });
-  const sharedMeta = new MetaCache(meta, { maxAgeMs: options.metaMaxAgeMs ?? 250, notify });
   const live = new LiveUpdates(notify, {
     db,
     indexedBlock: async () => (await meta()).block?.number ?? null,
@@ -186,10 +179,10 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
           limits,
           compileLimits,
           live,
-          meta: () => (snapshot ??= sharedMeta.get()),
+          meta: () => (snapshot ??= meta()),
           maxLagBlocks: readyMaxLag,
           cached: async <T>(key: string, compute: () => Promise<T>) =>
-            aggregates.get((await (snapshot ??= sharedMeta.get())).block, key, compute),
+            aggregates.get((await (snapshot ??= meta())).block, key, compute),
         };
       },
       plugins: [useLimits(limits), useObservability(metrics)],

@@ -51,8 +51,6 @@ export async function startHarness(options: Partial<ApiOptions> = {}): Promise<H
       port: 0,
       metrics,
       onQuery: (sql) => queries.push(sql),
-      // Tests write checkpoints directly, without the sync's notifications: every request reads its own.
-      metaMaxAgeMs: 0,
       ...options,
     });
   } catch (error) {
