@@ -1,16 +1,27 @@
 /**
- * Which columns a page of rows needs: the entity fields behind the GraphQL fields a query selects under a
- * connection's `nodes` / `edges.node`. A page of 20 jobs asking for 10 of their 55 fields then reads, converts
+ * Which columns rows need: the entity fields behind the GraphQL fields a query selects on them, directly (a
+ * look-up, a relation) or under a connection's `nodes` / `edges.node`. A page of 20 jobs asking for 10 of their 55 fields then reads, converts
  * and parses 10 columns instead of 55. Anything not understood (a field without a known source) selects every
  * column, so a projection can only ever be too wide, never too narrow.
  */
-import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
+import type {
+  FieldNode,
+  FragmentDefinitionNode,
+  FragmentSpreadNode,
+  GraphQLResolveInfo,
+  InlineFragmentNode,
+  SelectionSetNode,
+} from "graphql";
 import type { EntitySpec } from "./sql.ts";
 
 /** GraphQL field of an entity type → the entity fields (columns) its resolver reads. */
 export type FieldSources = ReadonlyMap<string, readonly string[]>;
 
 type Fragments = Record<string, FragmentDefinitionNode>;
+
+/** The selection set of an inline fragment or a fragment spread (undefined for an unknown fragment name). */
+const fragmentSelection = (s: InlineFragmentNode | FragmentSpreadNode, fragments: Fragments) =>
+  s.kind === "InlineFragment" ? s.selectionSet : fragments[s.name.value]?.selectionSet;
 
 /** Adds the sources of every field in `set` to `out`; false when one has no known source. */
 function addEntityFields(
@@ -26,7 +37,7 @@ function addEntityFields(
       if (from === undefined) return false;
       for (const c of from) out.add(c);
     } else {
-      const inner = s.kind === "InlineFragment" ? s.selectionSet : fragments[s.name.value]?.selectionSet;
+      const inner = fragmentSelection(s, fragments);
       if (!inner || !addEntityFields(inner, sources, fragments, out)) return false;
     }
   }
@@ -54,7 +65,7 @@ function addConnectionFields(
         return false;
       }
     } else {
-      const inner = s.kind === "InlineFragment" ? s.selectionSet : fragments[s.name.value]?.selectionSet;
+      const inner = fragmentSelection(s, fragments);
       if (!inner || !addConnectionFields(inner, sources, fragments, out, edges)) return false;
     }
   }
