@@ -25,11 +25,11 @@ describe("RowCache", () => {
     assert.equal(c.get("providers", "1"), undefined, "keys are per table");
   });
 
-  it("hands out copies, so a batch changing a row leaves the cached image alone", () => {
+  it("hands out the remembered row itself (a batch works on a copy: store.ts), until cleared", () => {
     const c = new RowCache(10);
-    c.remember(batch([1]));
-    const row = c.get("jobs", "1")!;
-    row.status = "ASSIGNED";
+    const b = batch([1]);
+    c.remember(b);
+    assert.equal(c.get("jobs", "1"), b.get("jobs", "1"));
     assert.equal(c.get("jobs", "1")!.status, "OPEN");
     c.clear();
     assert.equal(c.get("jobs", "1"), undefined);

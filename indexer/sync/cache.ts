@@ -23,14 +23,14 @@ export class RowCache {
     return this.rows.size;
   }
 
-  /** A copy of the cached row (the batch changes it), or undefined when not cached (read the database). */
+  /** The cached row, or undefined when not cached (read the database). Not to be changed: batches take copies. */
   get(name: EntityName, key: string): Row | undefined {
     const k = `${name}|${key}`;
     const row = this.rows.get(k);
     if (row === undefined) return undefined;
     this.rows.delete(k); // most recently used last
     this.rows.set(k, row);
-    return { ...row };
+    return row;
   }
 
   /** Keeps every entity row of a committed batch's state (no longer changed: batches take copies). */

@@ -384,8 +384,7 @@ export class SyncEngine {
       this.prefetched = { from: r.to + 1n, safe, promise };
     }
     // Queued behind the batch in flight: the next range is prepared while this one is written.
-    // The backfill's last batch builds the indexes deferred for a first backfill, in its own transaction.
-    const batch = { ...r, headers: [r.toHeader], discovered, journal: false, safe, head, buildIndexes: r.to >= safe };
+    const batch = { ...r, headers: [r.toHeader], discovered, journal: false, safe, head };
     const { committed } = await this.store!.submitBatch(cp, batch);
     this.cp = { number: batch.to, hash: batch.toHeader.hash };
     // A failure is thrown by the next submitBatch or flush, which the loop handles.
@@ -457,7 +456,6 @@ export class SyncEngine {
       this.metrics.setChainProgress({ indexed: batch.to, head: batch.head, safe: batch.safe });
     }
     for (const w of result.warnings.slice(0, 5)) this.log("warn", w);
-    if (result.indexesBuilt > 0) this.log("info", `built ${result.indexesBuilt} deferred indexes and keys`);
     this.log(
       batch.events.length > 0 ? "info" : "debug",
       `blocks ${batch.from}..${batch.to}: ${result.inserted} event(s)${result.skipped ? `, ${result.skipped} already stored` : ""}${batch.journal ? " (unfinalized)" : ""}`,

@@ -76,6 +76,41 @@ describe("deferred indexes", () => {
     assert.ok((await rebuildIndexes(c)) > 0);
   });
 
+  it("builds them on several connections at once, each with its record, going on past a locked table", async () => {
+    const all = await indexes(c);
+    const deferred = await deferIndexes(c);
+    const opened: pg.Client[] = [];
+    const connect = async () => {
+      const x = new pg.Client({ connectionString: db.url });
+      await x.connect();
+      opened.push(x);
+      return x;
+    };
+    // The jobs table written by another transaction: one builder waits on it, the other builds every other table's.
+    const locker = await connect();
+    await locker.query("BEGIN");
+    await locker.query("LOCK TABLE jobs IN ROW EXCLUSIVE MODE"); // as a transaction writing jobs holds it
+    const build = rebuildIndexes(c, { connect, builders: 2 });
+    try {
+      const jobs = deferred.filter((d) => /\bON public\.jobs\b/.test(d.definition)).map((d) => d.name);
+      assert.ok(jobs.length >= 5, `${jobs.length} jobs indexes`);
+      const left = async () => (await deferredIndexes(locker)).map((d) => d.name);
+      for (let i = 0; i < 250 && (await left()).length > jobs.length; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(
+        await left(),
+        [...jobs].sort(),
+        "all but the locked table's were built (and recorded) meanwhile",
+      );
+    } finally {
+      await locker.query("ROLLBACK");
+    }
+    assert.equal(await build, deferred.length);
+    assert.equal(opened.length, 2, "one connection opened besides the caller's (and the locker's)");
+    assert.deepEqual(await indexes(c), all);
+    assert.deepEqual(await deferredIndexes(c), []);
+    await locker.end();
+  });
+
   it("builds them before applying a migration", async () => {
     const all = await indexes(c);
     await deferIndexes(c);

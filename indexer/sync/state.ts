@@ -14,8 +14,8 @@ import {
 export class BatchState {
   readonly entities = {} as Record<EntityName, Map<string, Row>>;
   readonly dirty = {} as Record<EntityName, Set<string>>;
-  /** Keys of rows read from the database (the others are new in this batch). */
-  readonly loaded = {} as Record<EntityName, Set<string>>;
+  /** Rows read from the database (the others are new in this batch), as read: the handlers change copies. */
+  readonly loaded = {} as Record<EntityName, Map<string, Row>>;
   readonly deltas = {} as Record<AccumulatorName, Map<string, Row>>;
   readonly history = {} as Record<HistoryName, Row[]>;
   readonly warnings: string[] = [];
@@ -24,19 +24,22 @@ export class BatchState {
     for (const name of Object.keys(ENTITY_TABLES) as EntityName[]) {
       this.entities[name] = new Map();
       this.dirty[name] = new Set();
-      this.loaded[name] = new Set();
+      this.loaded[name] = new Map();
     }
     for (const name of Object.keys(ACCUMULATOR_TABLES) as AccumulatorName[]) this.deltas[name] = new Map();
     for (const name of Object.keys(HISTORY_TABLES) as HistoryName[]) this.history[name] = [];
   }
 
-  /** Adds rows loaded from the database (not dirty). */
-  load(name: EntityName, rows: Row[]): void {
+  /**
+   * Adds rows loaded from the database (not dirty): `stored`, the row as the database holds it (or will, once the
+   * batch in flight commits), which nothing changes, and `row`, the copy the handlers work on.
+   */
+  load(name: EntityName, rows: { stored: Row; row: Row }[]): void {
     const spec = ENTITY_TABLES[name];
-    for (const r of rows) {
-      const key = keyOf(spec, r);
-      this.entities[name].set(key, r);
-      this.loaded[name].add(key);
+    for (const { stored, row } of rows) {
+      const key = keyOf(spec, row);
+      this.entities[name].set(key, row);
+      this.loaded[name].set(key, stored);
     }
   }
 
@@ -96,13 +99,17 @@ export class BatchState {
     return [...this.dirty[name]].map((k) => rows.get(k)!);
   }
 
-  /** Changed rows split into those read from the database and those the batch created. */
-  dirtyRowsByOrigin(name: EntityName): { existing: Row[]; created: Row[] } {
+  /** Changed rows split into those read from the database (with the row as read) and those the batch created. */
+  dirtyRowsByOrigin(name: EntityName): { existing: { stored: Row; row: Row }[]; created: Row[] } {
     const rows = this.entities[name];
     const loaded = this.loaded[name];
-    const existing: Row[] = [];
+    const existing: { stored: Row; row: Row }[] = [];
     const created: Row[] = [];
-    for (const k of this.dirty[name]) (loaded.has(k) ? existing : created).push(rows.get(k)!);
+    for (const k of this.dirty[name]) {
+      const stored = loaded.get(k);
+      if (stored) existing.push({ stored, row: rows.get(k)! });
+      else created.push(rows.get(k)!);
+    }
     return { existing, created };
   }
 

@@ -389,6 +389,79 @@ describe("Store: the next batch prepared while one is written", () => {
     assert.equal(await snapshot(piped.url), await snapshot(serial.url));
   });
 
+  it("writes the same rows when later batches update only the columns they change, read cached or from the database", async () => {
+    const [P1, P2] = [A(0x311), A(0x312)];
+    const assigned = (block: bigint) =>
+      event(block, "JobAssigned", {
+        jobId: 8n,
+        provider: P2,
+        pricePerUnit: 8n,
+        escrow: 800n,
+        refunded: 200n,
+        deliveryDeadline: 1_900_003_600,
+        signedBid: false,
+      });
+    const batches = [
+      [
+        registered(0n, P1, "p1"),
+        registered(0n, P2, "p2"),
+        event(0n, "Staked", { provider: P1, from: P1, amount: 5_000n, stake: 5_000n }),
+        event(0n, "Staked", { provider: P2, from: P2, amount: 5_000n, stake: 5_000n }),
+        event(1n, "JobCreated", { jobId: 8n, tenant: TENANT, payer: TENANT, params: params(1_000n), funded: 1_000n }),
+      ],
+      [event(2n, "BidPlaced", { jobId: 8n, provider: P1, pricePerUnit: 9n, replaced: A(0) })],
+      [event(3n, "BidPlaced", { jobId: 8n, provider: P2, pricePerUnit: 8n, replaced: P1 })],
+      [assigned(4n)],
+    ];
+    const blocks: [bigint, bigint][] = [
+      [0n, 1n],
+      [2n, 2n],
+      [3n, 3n],
+      [4n, 4n],
+    ];
+    const run = async (url: string, split: boolean, cacheRows?: number) => {
+      const s = new Store(url, CHAIN, { stakeToken: A(0x99) }, () => {}, cacheRows === undefined ? {} : { cacheRows });
+      await s.connect();
+      await s.initialise(
+        { number: -1n, hash: `0x${"0".repeat(64)}` },
+        { jobMarket: MARKET, providerRegistry: A(1), rewardEmitter: A(2), jouleToken: A(0x99), treasury: A(0x77) },
+      );
+      try {
+        if (!split)
+          return void (await s.commitBatch(
+            { number: -1n, hash: `0x${"0".repeat(64)}` },
+            batchOf(0n, 4n, batches.flat()),
+          ));
+        let at: Checkpoint = { number: -1n, hash: `0x${"0".repeat(64)}` };
+        for (let i = 0; i < batches.length; i++) {
+          const [from, to] = blocks[i]!;
+          await s.commitBatch(at, batchOf(from, to, batches[i]!));
+          at = { number: to, hash: header(to).hash };
+        }
+      } finally {
+        await s.close();
+      }
+    };
+    const dbs = await Promise.all(
+      ["whole", "cached", "uncached"].map((p) => createTestDatabase({ prefix: `joule_store_${p}` })),
+    );
+    try {
+      await run(dbs[0]!.url, false);
+      await run(dbs[1]!.url, true);
+      await run(dbs[2]!.url, true, 0);
+      const [whole, cached, uncached] = (await Promise.all(dbs.map((d) => snapshot(d.url)))) as [
+        string,
+        string,
+        string,
+      ];
+      assert.match(whole, /"status": "ASSIGNED"/);
+      assert.equal(cached, whole, "rows kept in the cache between batches");
+      assert.equal(uncached, whole, "rows read back from the database");
+    } finally {
+      await Promise.all(dbs.map((d) => d.drop()));
+    }
+  });
+
   it("does not write a batch behind one that failed, and reports the failure", async () => {
     const s = await open(piped.url);
     try {
@@ -478,29 +551,19 @@ describe("Store: the next batch prepared while one is written", () => {
     }
   });
 
-  it("builds deferred indexes once when the next batch, prepared before the first commits, asks again", async () => {
+  it("builds the deferred indexes back after a batch, on several connections, and forgets them", async () => {
     const db = await createTestDatabase({ prefix: "joule_store_indexes" });
     const s = await open(db.url);
-    const locker = await blockBatches(db.url);
     try {
       const before = await indexDefinitions(db.url);
       const deferred = await s.deferIndexes();
       assert.ok(deferred > 0);
       const e = event(0n, "TokenAllowed", { token: A(0x74), allowed: true });
-      const a = await s.submitBatch(
-        { number: -1n, hash: `0x${"0".repeat(64)}` },
-        { ...batchOf(0n, 0n, [e]), buildIndexes: true },
-      );
-      // A backfill whose safe block moved on: its next batch is again the last one.
-      await waitForLockWait(db.url);
-      const b = s.submitBatch({ number: 0n, hash: header(0n).hash }, { ...batchOf(1n, 1n, []), buildIndexes: true });
-      await new Promise((r) => setTimeout(r, 100));
-      await locker.query("ROLLBACK");
-      const [ra, rb] = [await a.committed, await (await b).committed];
-      assert.deepEqual([ra.indexesBuilt, rb.indexesBuilt, s.deferredIndexes], [deferred, 0, 0]);
+      await s.commitBatch({ number: -1n, hash: `0x${"0".repeat(64)}` }, batchOf(0n, 0n, [e]));
+      assert.deepEqual([await s.buildIndexes(), s.deferredIndexes], [deferred, 0]);
       assert.deepEqual(await indexDefinitions(db.url), before);
+      assert.equal(await s.buildIndexes(), 0);
     } finally {
-      await locker.end();
       await s.close();
       await db.drop();
     }
