@@ -17,19 +17,42 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
 
 /**
  * CPU seconds of the PostgreSQL backends serving the sync engine: its batch writer (application_name
- * joule-indexer-sync) and the connection it reads and holds its lock on (joule-indexer-sync-main).
+ * joule-indexer-sync), the connection it reads and holds its lock on (joule-indexer-sync-main), the one it opens to
+ * build deferred indexes (joule-indexer-sync-indexes) and the parallel workers of index builds. Some close before
+ * the end: `sample` while they run keeps the most each one used; `total` adds up every backend seen.
  */
-export async function syncBackendCpuSeconds(databaseUrl: string): Promise<number | undefined> {
-  const c = new pg.Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
-    const { rows } = await c.query(
-      `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'joule-indexer-sync%'`,
-    );
-    if (rows.length === 0) return undefined;
-    return rows.reduce((sum, r) => sum + (processCpuSeconds(r.pid) ?? 0), 0);
-  } finally {
-    await c.end();
+export class SyncBackendCpu {
+  private readonly seen = new Map<number, number>();
+  private readonly url: string;
+
+  constructor(databaseUrl: string) {
+    this.url = databaseUrl;
+  }
+
+  /** Reads the CPU of the sync's backends now, on `db` if given (else a connection of its own). */
+  async sample(db?: pg.Client): Promise<void> {
+    const c = db ?? new pg.Client({ connectionString: this.url });
+    if (!db) await c.connect();
+    try {
+      const { rows } = await c.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+           AND (application_name LIKE 'joule-indexer-sync%' OR backend_type = 'parallel worker')`,
+      );
+      for (const { pid } of rows) {
+        const s = processCpuSeconds(pid);
+        if (s !== undefined && s > (this.seen.get(pid) ?? 0)) this.seen.set(pid, s);
+      }
+    } finally {
+      if (!db) await c.end();
+    }
+  }
+
+  /** Total over every backend sampled; undefined if none was seen. */
+  get total(): number | undefined {
+    if (this.seen.size === 0) return undefined;
+    let sum = 0;
+    for (const s of this.seen.values()) sum += s;
+    return sum;
   }
 }
 
