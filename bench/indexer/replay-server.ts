@@ -14,10 +14,25 @@ if (!file || !process.send) {
 const recording = JSON.parse(readFileSync(file, "utf8")) as Recording;
 const head = recording.headers.length - 1;
 // Each log's JSON is made once here, and answers are put together from it: like a node answering from its own
-// storage, the replay's per-request work stays small next to the indexer's.
+// storage, the replay's per-request work stays small next to the indexer's. A block's logs are also kept as one
+// encoded piece, sent as it is when the filter takes all of them (the sync asks for every watched contract and
+// event): putting the answers together log by log took this process ~1.4 s of CPU per 187k-event backfill, on
+// the cores the indexer and PostgreSQL share.
 type Served = { log: RecordedLog; json: string };
-const logsByBlock: Served[][] = Array.from({ length: head + 1 }, () => []);
-for (const l of recording.logs) logsByBlock[Number(BigInt(l.blockNumber))]!.push({ log: l, json: JSON.stringify(l) });
+type Block = { logs: Served[]; whole: Buffer; addresses: Set<string>; topics: Set<string> };
+const blocks: Block[] = Array.from({ length: head + 1 }, () => ({
+  logs: [],
+  whole: Buffer.alloc(0),
+  addresses: new Set(),
+  topics: new Set(),
+}));
+for (const l of recording.logs) {
+  const b = blocks[Number(BigInt(l.blockNumber))]!;
+  b.logs.push({ log: l, json: JSON.stringify(l) });
+  b.addresses.add(l.address.toLowerCase());
+  b.topics.add(l.topics[0]!.toLowerCase());
+}
+for (const b of blocks) b.whole = Buffer.from(b.logs.map((s) => s.json).join(","));
 const toHex = (n: number) => `0x${n.toString(16)}`;
 
 type Call = { id: number; method: string; params: any[] };
@@ -28,7 +43,16 @@ function blockNumberOf(tag: unknown): number {
   return Number(BigInt(tag as string));
 }
 
-function getLogs(filter: { fromBlock?: string; toBlock?: string; address?: string | string[]; topics?: unknown[] }) {
+const covers = (filter: Set<string> | undefined, present: Set<string>) =>
+  filter === undefined || [...present].every((x) => filter.has(x));
+
+/** The JSON array of the logs matching `filter`, as encoded pieces. */
+function getLogs(filter: {
+  fromBlock?: string;
+  toBlock?: string;
+  address?: string | string[];
+  topics?: unknown[];
+}): Buffer[] {
   const from = blockNumberOf(filter.fromBlock ?? "latest");
   const to = Math.min(blockNumberOf(filter.toBlock ?? "latest"), head);
   const addresses =
@@ -38,20 +62,34 @@ function getLogs(filter: { fromBlock?: string; toBlock?: string; address?: strin
   const t0 = filter.topics?.[0];
   const topics =
     t0 === undefined || t0 === null ? undefined : new Set((Array.isArray(t0) ? t0 : [t0]).map((t) => t.toLowerCase()));
-  const out: string[] = [];
+  const out: Buffer[] = [Buffer.from("[")];
+  let first = true;
+  const add = (piece: Buffer) => {
+    if (piece.length === 0) return;
+    if (!first) out.push(COMMA);
+    out.push(piece);
+    first = false;
+  };
   for (let b = from; b <= to; b++) {
-    for (const { log: l, json } of logsByBlock[b]!) {
-      if (addresses && !addresses.has(l.address.toLowerCase())) continue;
-      if (topics && !topics.has(l.topics[0]!.toLowerCase())) continue;
-      out.push(json);
+    const block = blocks[b]!;
+    if (covers(addresses, block.addresses) && covers(topics, block.topics)) {
+      add(block.whole);
+      continue;
     }
+    const some = block.logs.filter(
+      ({ log: l }) =>
+        (!addresses || addresses.has(l.address.toLowerCase())) && (!topics || topics.has(l.topics[0]!.toLowerCase())),
+    );
+    add(Buffer.from(some.map((s) => s.json).join(",")));
   }
-  return `[${out.join(",")}]`;
+  out.push(Buffer.from("]"));
+  return out;
 }
+const COMMA = Buffer.from(",");
 
-/** The JSON text of the answer to one call. */
-function answer(call: Call): string {
-  const ok = (result: unknown) => JSON.stringify({ jsonrpc: "2.0", id: call.id, result });
+/** The encoded JSON of the answer to one call. */
+function answer(call: Call): Buffer[] {
+  const ok = (result: unknown) => [Buffer.from(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }))];
   switch (call.method) {
     case "eth_chainId":
       return ok(toHex(recording.chainId));
@@ -62,13 +100,21 @@ function answer(call: Call): string {
       return ok(recording.headers[n] ?? null);
     }
     case "eth_getLogs":
-      return `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":${getLogs(call.params[0])}}`;
+      return [
+        Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":`),
+        ...getLogs(call.params[0]),
+        Buffer.from("}"),
+      ];
     default:
-      return JSON.stringify({
-        jsonrpc: "2.0",
-        id: call.id,
-        error: { code: -32601, message: `the replay does not serve ${call.method}` },
-      });
+      return [
+        Buffer.from(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: call.id,
+            error: { code: -32601, message: `the replay does not serve ${call.method}` },
+          }),
+        ),
+      ];
   }
 }
 
@@ -76,8 +122,24 @@ const server = createServer(async (req, res) => {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const payload = JSON.parse(Buffer.concat(chunks).toString()) as Call | Call[];
+  let parts: Buffer[];
+  if (Array.isArray(payload)) {
+    parts = [Buffer.from("[")];
+    payload.forEach((call, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(...answer(call));
+    });
+    parts.push(Buffer.from("]"));
+  } else parts = answer(payload);
+  // The pieces go out as they are (one writev), not copied into one buffer first.
   res.setHeader("content-type", "application/json");
-  res.end(Array.isArray(payload) ? `[${payload.map(answer).join(",")}]` : answer(payload));
+  res.setHeader(
+    "content-length",
+    parts.reduce((n, p) => n + p.length, 0),
+  );
+  res.cork();
+  for (const p of parts) res.write(p);
+  res.end();
 });
 server.listen(0, "127.0.0.1", () => process.send!({ port: (server.address() as AddressInfo).port }));
 process.on("disconnect", () => process.exit(0));
