@@ -33,7 +33,7 @@ describe("COPY text encoding", () => {
         n: 2n ** 256n - 1n,
         b: true,
         a: ['a"b', "c\\d", "e,f", "{g}", "h i"],
-        j: { big: 2n ** 255n, s: "x\ty\\z\n", nested: [1, null, { k: "v" }] },
+        j: { big: 2n ** 255n, s: "x\ty\\z\n", nested: [1, null, { k: "v", 'k"ey\\': true }] },
         t: "2026-11-27T21:00:00.123Z",
       },
       { id: 2, s: null, n: 0n, b: false, a: [], j: {}, t: undefined },
@@ -50,7 +50,11 @@ describe("COPY text encoding", () => {
       n: (2n ** 256n - 1n).toString(),
       b: true,
       a: rows[0]!.a,
-      j: JSON.stringify({ big: (2n ** 255n).toString(), s: "x\ty\\z\n", nested: [1, null, { k: "v" }] }),
+      j: JSON.stringify({
+        big: (2n ** 255n).toString(),
+        s: "x\ty\\z\n",
+        nested: [1, null, { k: "v", 'k"ey\\': true }],
+      }),
       t: "2026-11-27T21:00:00.123Z",
     });
     assert.deepEqual(back[1], { id: 2, s: null, n: "0", b: false, a: [], j: "{}", t: null });

@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { argsJson, type Args } from "./args-json.ts";
+import { argsCopyJson, type Args } from "./args-json.ts";
 import { q } from "./tables.ts";
 
 /** Name of the staging table of `table` (a temporary table: it lives in this connection's own schema). */
@@ -20,14 +20,6 @@ function escapeText(s: string): string {
         c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\ufffd",
       )
     : s;
-}
-
-/**
- * JSON text as a COPY value. JSON.stringify (and argsJson) never leave a tab, newline, carriage return or NUL
- * unescaped in their output, so only backslashes need doubling: a scan for one instead of the general escape.
- */
-export function copyJson(json: string): string {
-  return json.includes("\\") ? json.replaceAll("\\", "\\\\") : json;
 }
 
 /** A PostgreSQL array literal of text elements: {"a","b"}. */
@@ -53,7 +45,7 @@ export function copyValue(v: unknown): string {
       if (v === null) return "\\N";
       if (Array.isArray(v)) return escapeText(arrayLiteral(v));
       if (v instanceof Date) return v.toISOString();
-      return copyJson(argsJson(v as Args));
+      return argsCopyJson(v as Args);
   }
 }
 

@@ -143,6 +143,16 @@ describe("decodeLog", () => {
     assert.ok(checked > 100, `${checked} uint values at the limits`);
   });
 
+  it("reads topics written in upper-case hex as in lower case, and rejects a topic that is not hex", () => {
+    const event = EVENTS.find((e) => e.name === "JobCreated")!;
+    const r = prng(11);
+    const log = rawLog(event, Object.fromEntries(event.inputs.map((p) => [p.name!, valueFor(p, r)])));
+    const upper = { ...log, topics: log.topics.map((t, i) => (i === 0 ? t : `0x${t.slice(2).toUpperCase()}`)) };
+    assert.deepEqual(decodeLog(upper)!.args, decodeLog(log)!.args);
+    const bad = { ...log, topics: [log.topics[0]!, `0x${"0".repeat(62)}z1`, ...log.topics.slice(2)] };
+    assert.throws(() => decodeLog(bad));
+  });
+
   it("keeps log positions exactly, even near 2^32 and beyond", () => {
     const event = EVENTS.find((e) => e.name === "TokenAllowed")!;
     const log = rawLog(event, { token: `0x${"ab".repeat(20)}`, allowed: true }, 2n ** 32n - 1n);

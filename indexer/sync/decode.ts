@@ -37,6 +37,8 @@ type StaticReader = { words: number; read: Reader };
 type Decoder = {
   event: AbiEvent;
   indexed: AbiParameter[];
+  /** Reader of each indexed parameter's topic, in order. */
+  topics: ((topic: string) => unknown)[];
   data: AbiParameter[];
   /** Fast path for data made of static values only (every event but the ones with strings or arrays). */
   fast: { words: number; fields: { name: string; at: number; read: Reader }[] } | undefined;
@@ -126,7 +128,8 @@ function buildDecoders(): Map<string, Decoder> {
         fast.fields.push({ name: p.name!, at: 2 + fast.words * 64, read: r.read });
         fast.words += r.words;
       }
-      map.set(selector, { event, indexed: event.inputs.filter((i) => i.indexed), data, fast });
+      const indexed = event.inputs.filter((i) => i.indexed);
+      map.set(selector, { event, indexed, topics: indexed.map(topicReader), data, fast });
     }
   }
   return map;
@@ -160,6 +163,35 @@ function normalize(param: AbiParameter, value: unknown): unknown {
   return value;
 }
 
+/** Value of the hex digits hex[from..to) (at most 13), or -1 if one is not a hex digit. */
+function checkedHexNumber(hex: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = hex.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/**
+ * The reader of an indexed parameter's topic, chosen once per event. A uint topic below 2^52 (ids, counts: most of
+ * them) is read without parsing the whole word as a BigInt; anything else goes through decodeTopic. Same results.
+ */
+function topicReader(param: AbiParameter): (topic: string) => unknown {
+  const uint = /^uint(\d+)$/.exec(param.type);
+  if (!uint) return (topic) => decodeTopic(param, topic);
+  const small = Number(uint[1]) <= 48;
+  return (topic) => {
+    if (topic.length === 66 && zeros(topic, 2, 53)) {
+      const v = checkedHexNumber(topic, 53, 66);
+      if (v >= 0) return small ? (v <= 0xffffffffffff ? v : BigInt(v)) : BigInt(v);
+    }
+    return decodeTopic(param, topic);
+  };
+}
+
 function decodeTopic(param: AbiParameter, topic: string): unknown {
   const t = param.type;
   if (t === "address") return `0x${topic.slice(26)}`.toLowerCase();
@@ -190,9 +222,7 @@ export function decodeLog(log: RawLog): DecodedLog | undefined {
     );
   }
   const args: Args = {};
-  d.indexed.forEach((p, i) => {
-    args[p.name!] = decodeTopic(p, log.topics[i + 1]!);
-  });
+  for (let i = 0; i < d.topics.length; i++) args[d.indexed[i]!.name!] = d.topics[i]!(log.topics[i + 1]!);
   const fast = d.fast;
   if (fast !== undefined && log.data.length === 2 + 64 * fast.words && /^0x[0-9a-fA-F]*$/.test(log.data)) {
     const hex = log.data;

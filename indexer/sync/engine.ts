@@ -302,6 +302,14 @@ export class SyncEngine {
       const e = decodeLog(l);
       if (e) events.push(e);
     }
+    // Nodes answer in chain order: sorted already, unless the node did not.
+    let ordered = true;
+    for (let i = 1; i < events.length && ordered; i++) {
+      const a = events[i - 1]!;
+      const b = events[i]!;
+      ordered = a.blockNumber < b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex < b.logIndex);
+    }
+    if (ordered) return events;
     return events.sort((a, b) =>
       a.blockNumber === b.blockNumber
         ? a.logIndex < b.logIndex

@@ -7,8 +7,9 @@
 // Small key sets (state to load, journal keys) travel as JSON arrays (`json_populate_recordset`).
 import pg from "pg";
 import { DEFAULT_CACHE_ROWS, RowCache } from "./cache.ts";
-import { CopyBuffer, copyJson, copyText, copyValue, stageOf } from "./copy.ts";
-import { argsJson, type DecodedLog } from "./decode.ts";
+import { CopyBuffer, copyText, copyValue, stageOf } from "./copy.ts";
+import { argsCopyJson } from "./args-json.ts";
+import type { DecodedLog } from "./decode.ts";
 import { IndexerError, StateError } from "./errors.ts";
 import { applyEvents, firstKeys, secondKeys, type HandlerContext } from "./handlers.ts";
 import { deferIndexes, deferredIndexes, rebuildIndexes, type DeferredIndex } from "./indexes.ts";
@@ -548,7 +549,7 @@ export class Store {
         lastTs = ts;
       }
       text.push(
-        `${this.chainId}\t${copyValue(e.txHash)}\t${e.logIndex}\t${e.blockNumber}\t${copyValue(e.blockHash)}\t${e.txIndex ?? "\\N"}\t${copyValue(e.address)}\t${e.name}\t${copyJson(argsJson(e.args))}\t${iso}\n`,
+        `${this.chainId}\t${copyValue(e.txHash)}\t${e.logIndex}\t${e.blockNumber}\t${copyValue(e.blockHash)}\t${e.txIndex ?? "\\N"}\t${copyValue(e.address)}\t${e.name}\t${argsCopyJson(e.args)}\t${iso}\n`,
       );
     }
     // Duplicates and stored keys were filtered out (this is the only writer): a plain COPY suffices.
