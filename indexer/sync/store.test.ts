@@ -50,6 +50,18 @@ const registered = (block: bigint, provider: string, metadataURI: string) =>
     metadataURI,
   });
 
+/** JobAssigned of an auctioned job: 8 a unit, 800 escrowed, 200 refunded. */
+const assigned = (block: bigint, jobId: bigint, provider: string) =>
+  event(block, "JobAssigned", {
+    jobId,
+    provider,
+    pricePerUnit: 8n,
+    escrow: 800n,
+    refunded: 200n,
+    deliveryDeadline: 1_900_003_600,
+    signedBid: false,
+  });
+
 const params = (collateral: bigint) => ({
   tenant: TENANT,
   payer: TENANT,
@@ -179,22 +191,7 @@ describe("Store", () => {
     ];
     await commit(4n, 5n, batch45, true);
     states.set(5n, await snapshot(db.url));
-    await commit(
-      6n,
-      6n,
-      [
-        event(6n, "JobAssigned", {
-          jobId: 1n,
-          provider: P2,
-          pricePerUnit: 8n,
-          escrow: 800n,
-          refunded: 200n,
-          deliveryDeadline: 1_900_003_600,
-          signedBid: false,
-        }),
-      ],
-      true,
-    );
+    await commit(6n, 6n, [assigned(6n, 1n, P2)], true);
     const final = await snapshot(db.url);
     assert.notEqual(final, states.get(5n));
 
@@ -316,8 +313,8 @@ describe("Store: the next batch prepared while one is written", () => {
     await serial?.drop();
   });
 
-  async function open(url: string): Promise<Store> {
-    const s = new Store(url, CHAIN, { stakeToken: A(0x99) });
+  async function open(url: string, cacheRows?: number): Promise<Store> {
+    const s = new Store(url, CHAIN, { stakeToken: A(0x99) }, () => {}, cacheRows === undefined ? {} : { cacheRows });
     await s.connect();
     await s.initialise(
       { number: -1n, hash: `0x${"0".repeat(64)}` },
@@ -391,16 +388,6 @@ describe("Store: the next batch prepared while one is written", () => {
 
   it("writes the same rows when later batches update only the columns they change, read cached or from the database", async () => {
     const [P1, P2] = [A(0x311), A(0x312)];
-    const assigned = (block: bigint) =>
-      event(block, "JobAssigned", {
-        jobId: 8n,
-        provider: P2,
-        pricePerUnit: 8n,
-        escrow: 800n,
-        refunded: 200n,
-        deliveryDeadline: 1_900_003_600,
-        signedBid: false,
-      });
     const batches = [
       [
         registered(0n, P1, "p1"),
@@ -411,7 +398,7 @@ describe("Store: the next batch prepared while one is written", () => {
       ],
       [event(2n, "BidPlaced", { jobId: 8n, provider: P1, pricePerUnit: 9n, replaced: A(0) })],
       [event(3n, "BidPlaced", { jobId: 8n, provider: P2, pricePerUnit: 8n, replaced: P1 })],
-      [assigned(4n)],
+      [assigned(4n, 8n, P2)],
     ];
     const blocks: [bigint, bigint][] = [
       [0n, 1n],
@@ -420,12 +407,7 @@ describe("Store: the next batch prepared while one is written", () => {
       [4n, 4n],
     ];
     const run = async (url: string, split: boolean, cacheRows?: number) => {
-      const s = new Store(url, CHAIN, { stakeToken: A(0x99) }, () => {}, cacheRows === undefined ? {} : { cacheRows });
-      await s.connect();
-      await s.initialise(
-        { number: -1n, hash: `0x${"0".repeat(64)}` },
-        { jobMarket: MARKET, providerRegistry: A(1), rewardEmitter: A(2), jouleToken: A(0x99), treasury: A(0x77) },
-      );
+      const s = await open(url, cacheRows);
       try {
         if (!split)
           return void (await s.commitBatch(
