@@ -111,6 +111,13 @@ function changedColumns(table: string, columns: string[]): ChangeSignature {
   return f;
 }
 
+/** JSON.stringify replacer of rowsSource: bigints as decimal strings, NUL as U+FFFD. */
+function jsonValue(_key: string, v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "string" && v.includes("\u0000")) return v.replaceAll("\u0000", "\ufffd");
+  return v;
+}
+
 /** Up to this many rows, a statement takes them as a JSON parameter rather than through a staging table. */
 const JSON_ROWS = 50;
 
@@ -648,7 +655,8 @@ export class Store {
       const picked = rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
       return {
         from: `json_populate_recordset(NULL::${q(table)}, $1::json)`,
-        params: [JSON.stringify(picked, (_, v) => (typeof v === "bigint" ? v.toString() : v))],
+        // Bigints as decimal strings; NUL, which text cannot hold, as U+FFFD (as the COPY path writes it).
+        params: [JSON.stringify(picked, jsonValue)],
       };
     }
     steps.push({ stage: table, columns, text: copyText(rows, columns) });
