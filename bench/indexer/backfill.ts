@@ -86,7 +86,7 @@ export async function measureBackfill(o: BackfillOptions, log: (line: string) =>
     const { rows } = await db.query<{ n: string }>(`SELECT "blockNumber"::text AS n FROM checkpoints`);
     if (BigInt(rows[0]?.n ?? -1) < BigInt(o.head))
       throw new Error(`announced block ${o.head}, checkpoint ${rows[0]?.n}`);
-    const backendCpu = new SyncBackendCpu(o.databaseUrl);
+    const backendCpu = new SyncBackendCpu();
     // Done when the indexes deferred for the backfill are built too (indexes.ts: right after its last batch).
     let builtAt: number | undefined;
     await waitFor(
@@ -106,7 +106,7 @@ export async function measureBackfill(o: BackfillOptions, log: (line: string) =>
     const seconds = (builtAt! - started) / 1000;
     const indexerCpu = processCpuSeconds(sync.pid) ?? 0;
     // CPU time of the indexer's PostgreSQL backend (the machine is shared: wall time alone can mislead).
-    await backendCpu.sample();
+    await backendCpu.sample(db);
     const pgCpu = backendCpu.total;
     const health = (await (await fetch(`http://127.0.0.1:${metricsPort}/health`)).json()) as {
       batches: number;

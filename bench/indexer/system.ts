@@ -23,27 +23,16 @@ export function processCpuSeconds(pid: number | undefined): number | undefined {
  */
 export class SyncBackendCpu {
   private readonly seen = new Map<number, number>();
-  private readonly url: string;
 
-  constructor(databaseUrl: string) {
-    this.url = databaseUrl;
-  }
-
-  /** Reads the CPU of the sync's backends now, on `db` if given (else a connection of its own). */
-  async sample(db?: pg.Client): Promise<void> {
-    const c = db ?? new pg.Client({ connectionString: this.url });
-    if (!db) await c.connect();
-    try {
-      const { rows } = await c.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
-           AND (application_name LIKE 'joule-indexer-sync%' OR backend_type = 'parallel worker')`,
-      );
-      for (const { pid } of rows) {
-        const s = processCpuSeconds(pid);
-        if (s !== undefined && s > (this.seen.get(pid) ?? 0)) this.seen.set(pid, s);
-      }
-    } finally {
-      if (!db) await c.end();
+  /** Reads the CPU of the sync's backends now, through `db` (a connection to the sync's database). */
+  async sample(db: pg.Client): Promise<void> {
+    const { rows } = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+         AND (application_name LIKE 'joule-indexer-sync%' OR backend_type = 'parallel worker')`,
+    );
+    for (const { pid } of rows) {
+      const s = processCpuSeconds(pid);
+      if (s !== undefined && s > (this.seen.get(pid) ?? 0)) this.seen.set(pid, s);
     }
   }
 

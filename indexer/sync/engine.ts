@@ -37,6 +37,12 @@ export function isRecoverable(error: unknown): boolean {
   return isTransientDbError(error);
 }
 
+/** Chain order of two events: by block, then log index. */
+function chainOrder(a: DecodedLog, b: DecodedLog): number {
+  if (a.blockNumber !== b.blockNumber) return a.blockNumber < b.blockNumber ? -1 : 1;
+  return a.logIndex < b.logIndex ? -1 : a.logIndex > b.logIndex ? 1 : 0;
+}
+
 export class SyncEngine {
   readonly config: SyncConfig;
   readonly rpc: Rpc;
@@ -303,24 +309,9 @@ export class SyncEngine {
       if (e) events.push(e);
     }
     // Nodes answer in chain order: sorted already, unless the node did not.
-    let ordered = true;
-    for (let i = 1; i < events.length && ordered; i++) {
-      const a = events[i - 1]!;
-      const b = events[i]!;
-      ordered = a.blockNumber < b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex < b.logIndex);
-    }
-    if (ordered) return events;
-    return events.sort((a, b) =>
-      a.blockNumber === b.blockNumber
-        ? a.logIndex < b.logIndex
-          ? -1
-          : a.logIndex > b.logIndex
-            ? 1
-            : 0
-        : a.blockNumber < b.blockNumber
-          ? -1
-          : 1,
-    );
+    for (let i = 1; i < events.length; i++)
+      if (chainOrder(events[i - 1]!, events[i]!) >= 0) return events.sort(chainOrder);
+    return events;
   }
 
   /** Timestamps of the blocks holding `events` that the logs did not carry. */

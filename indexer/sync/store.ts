@@ -4,7 +4,8 @@
 //
 // All bulk writes are set-based: each table's rows of a batch are streamed with COPY into a staging table
 // (copy.ts) and written by one INSERT … SELECT, so PostgreSQL converts the values with the table's own types.
-// Small key sets (state to load, journal keys) travel as JSON arrays (`json_populate_recordset`).
+// Small key sets (state to load, journal keys) and row sets of at most JSON_ROWS travel as JSON arrays
+// (`json_populate_recordset`).
 import pg from "pg";
 import { DEFAULT_CACHE_ROWS, RowCache } from "./cache.ts";
 import { CopyBuffer, copyText, copyValue, stageOf } from "./copy.ts";
