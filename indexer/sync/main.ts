@@ -1,74 +1,18 @@
 // Entry point of the ingestion process: `npm run indexer:sync`.
 // SIGTERM/SIGINT finish the current batch, then exit 0. Configuration errors exit 2, unrecoverable errors exit 1,
 // each with the reason. With METRICS_PORT it serves Prometheus `/metrics` and `/health` while it runs.
-// `startSync` is the same process as a function, for runners that host the sync beside other things (`joule indexer`).
-import { metrics as sharedMetrics, serveMetrics, type IndexerMetrics, type MetricsServer } from "../metrics.ts";
-import { loadConfig, type SyncConfig } from "./config.ts";
-import { ConfigError } from "./errors.ts";
-import { consoleLogger, type Logger, SyncEngine } from "./engine.ts";
+//
+// Node's compile cache is enabled before the rest of the indexer loads (hence the dynamic imports): a restart then
+// reuses the type-stripped, compiled modules instead of translating them again (~600 → ~370 ms of start-up here).
+import { enableCompileCache } from "node:module";
 
-export type RunningSync = {
-  engine: SyncEngine;
-  /** Serving `/metrics` and `/health` when the configuration has `metricsPort`. */
-  metricsServer: MetricsServer | undefined;
-  /** Settles when the loop ends: resolves after `stop()`, rejects with an error it could not survive. */
-  done: Promise<void>;
-  /** Finishes the current batch and closes the metrics server. Never rejects. */
-  stop: () => Promise<void>;
-};
+enableCompileCache();
+const { startSync } = await import("./service.ts");
+const { loadConfig } = await import("./config.ts");
+const { ConfigError } = await import("./errors.ts");
+const { consoleLogger } = await import("./engine.ts");
 
-/**
- * Starts the sync loop, feeding `metrics` (the process-wide set by default), and, with `config.metricsPort`,
- * an HTTP server for them. Throws ConfigError if that port cannot be bound, before the loop starts.
- */
-export async function startSync(
-  config: SyncConfig,
-  options: { log?: Logger; metrics?: IndexerMetrics } = {},
-): Promise<RunningSync> {
-  const log = options.log ?? consoleLogger;
-  const metrics = options.metrics ?? sharedMetrics;
-  const engine = new SyncEngine(config, { log, metrics });
-  let metricsServer: MetricsServer | undefined;
-  if (config.metricsPort !== undefined) {
-    const host = config.metricsHost ?? "0.0.0.0";
-    try {
-      metricsServer = await serveMetrics({ metrics, port: config.metricsPort, host, health: () => progress(engine) });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === "EADDRINUSE" ? "the port is in use" : code === "EACCES" ? "permission denied" : undefined;
-      // Anything but a busy or privileged port means the address itself is wrong.
-      throw new ConfigError(
-        reason ? "METRICS_PORT" : "METRICS_HOST",
-        `cannot serve metrics on ${host}:${config.metricsPort} (${reason ?? String(code ?? error)})`,
-      );
-    }
-    log("info", `metrics on ${metricsServer.url}/metrics, health on ${metricsServer.url}/health`);
-  }
-  const done = engine.run().finally(() => metricsServer?.close());
-  // Callers learn of a failure by awaiting `done`; this keeps one that is still starting from crashing the process.
-  done.catch(() => {});
-  return {
-    engine,
-    metricsServer,
-    done,
-    stop: async () => {
-      engine.stop();
-      await done.catch(() => {});
-    },
-  };
-}
-
-/** What `/health` reports beside `status: ok`: how far the loop got. */
-function progress(engine: SyncEngine): Record<string, unknown> {
-  const { checkpoint, head, safe, batches, events } = engine.stats;
-  return {
-    indexedBlock: checkpoint?.number ?? null,
-    headBlock: head ?? null,
-    safeBlock: safe ?? null,
-    batches,
-    events,
-  };
-}
+type RunningSync = Awaited<ReturnType<typeof startSync>>;
 
 async function main(): Promise<number> {
   let sync: RunningSync;
@@ -102,5 +46,4 @@ async function main(): Promise<number> {
   }
 }
 
-// Run only as the entry point, not when imported for `startSync`.
-if (import.meta.main) process.exit(await main());
+process.exit(await main());

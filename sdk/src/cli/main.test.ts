@@ -351,7 +351,7 @@ describe("joule CLI", () => {
     assertFails(
       await joule(["indexer"], { key: null, env: { JOULE_INDEXER_DIR: join(dir, "no-indexer") } }),
       2,
-      /^error: indexer: indexer not installed: .*no-indexer\/sync\/main\.ts is missing/,
+      /^error: indexer: indexer not installed: .*no-indexer\/sync\/service\.ts is missing/,
     );
   });
 

@@ -69,7 +69,7 @@ async function runIndexer(opts: IndexerOptions, globals: GlobalOptions): Promise
 
   const root = indexerRoot();
   await requireFiles(root, [
-    ...(runSync ? ["sync/main.ts", "sync/config.ts"] : []),
+    ...(runSync ? ["sync/service.ts", "sync/config.ts"] : []),
     ...(runApi ? ["api/server.ts", "api/config.ts"] : []),
     "metrics.ts",
   ]);
@@ -98,7 +98,7 @@ async function runIndexer(opts: IndexerOptions, globals: GlobalOptions): Promise
       });
     }
     if (syncConfig) {
-      const { startSync } = (await load("sync/main.ts")) as SyncModules;
+      const { startSync } = (await load("sync/service.ts")) as SyncModules;
       sync = await startSync(syncConfig, { metrics, log: (level, message) => log(level, "sync", message) });
     }
     const stopped = sync?.done.then(() => undefined) ?? new Promise<never>(() => {});
