@@ -257,8 +257,14 @@ export type HistoryName = keyof typeof HISTORY_TABLES;
 export const STATE_SPECS: TableSpec[] = [...Object.values(ENTITY_TABLES), ...Object.values(ACCUMULATOR_TABLES)];
 export const HISTORY_SPECS: TableSpec[] = Object.values(HISTORY_TABLES);
 
+/** A row's primary key as one string ("a|b" for composite keys). */
 export function keyOf(spec: TableSpec, row: Row): string {
-  return spec.pk.map((c) => String(row[c])).join("|");
+  const pk = spec.pk;
+  // Most keys are one column: no array and join per call (keyOf runs several times per event in a backfill).
+  if (pk.length === 1) return String(row[pk[0]!]);
+  let key = String(row[pk[0]!]);
+  for (let i = 1; i < pk.length; i++) key += `|${String(row[pk[i]!])}`;
+  return key;
 }
 
 /** Identifier quoting for the generated SQL (names come from the specs above, never from chain data). */
