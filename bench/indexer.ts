@@ -454,8 +454,8 @@ async function main(): Promise<number> {
           value: `${fmt(fromNode.eventsPerSecond)} events/s (${fromNode.seconds} s)`,
         },
         {
-          metric: "backfill CPU: indexer / PostgreSQL",
-          value: `${fromReplay.indexerCpuSeconds} s / ${fromReplay.postgresCpuSeconds} s → ${fmt(fromReplay.cpuBoundEventsPerSecond ?? 0)} events/s CPU-bound`,
+          metric: "backfill CPU: indexer / PostgreSQL / rest",
+          value: `${fromReplay.indexerCpuSeconds} s / ${fromReplay.postgresCpuSeconds} s / ${fromReplay.otherCpuSeconds} s → ${fmt(fromReplay.cpuBoundEventsPerSecond ?? 0)} events/s CPU-bound`,
         },
         {
           metric: "head latency median",

@@ -6,7 +6,7 @@ import { NOTIFY_CHANNEL } from "../../indexer/sync/store.ts";
 import { freePort } from "../../scripts/start/chain.ts";
 import { fmt } from "./report.ts";
 import { startService, waitFor } from "./services.ts";
-import { loadAverage, processCpuSeconds, referenceInsertMs, SyncBackendCpu } from "./system.ts";
+import { loadAverage, machineBusySeconds, processCpuSeconds, referenceInsertMs, SyncBackendCpu } from "./system.ts";
 
 export type BackfillFigure = {
   source: string;
@@ -19,6 +19,12 @@ export type BackfillFigure = {
   postgresCpuSeconds: number | null;
   /** Throughput the CPU work allows when the indexer and PostgreSQL each get a core (they overlap). */
   cpuBoundEventsPerSecond: number | null;
+  /**
+   * CPU the rest of the machine used meanwhile: every process's busy time (/proc/stat) less the indexer's and its
+   * backends'. The RPC source (replay server or node) and this process are in it; so is any other work that slowed
+   * the run down.
+   */
+  otherCpuSeconds: number | null;
   loadAverage: number[];
   referenceInsert32kRowsMs: number;
 };
@@ -72,6 +78,7 @@ export async function measureBackfill(o: BackfillOptions, log: (line: string) =>
       reachedAt = performance.now();
   });
   await db.query(`LISTEN ${NOTIFY_CHANNEL}`);
+  const busy0 = machineBusySeconds();
   const started = performance.now();
   const sync = startService("sync", "indexer/sync/main.ts", { ...syncEnv(o), METRICS_PORT: String(metricsPort) });
   try {
@@ -104,6 +111,7 @@ export async function measureBackfill(o: BackfillOptions, log: (line: string) =>
       },
     );
     const seconds = (builtAt! - started) / 1000;
+    const machineBusy = machineBusySeconds() - busy0;
     const indexerCpu = processCpuSeconds(sync.pid) ?? 0;
     // CPU time of the indexer's PostgreSQL backend (the machine is shared: wall time alone can mislead).
     await backendCpu.sample(db);
@@ -124,6 +132,7 @@ export async function measureBackfill(o: BackfillOptions, log: (line: string) =>
       indexerCpuSeconds: indexerCpu,
       postgresCpuSeconds: pgCpu === undefined ? null : Number(pgCpu.toFixed(2)),
       cpuBoundEventsPerSecond: pgCpu === undefined ? null : Math.round(events / Math.max(indexerCpu, pgCpu)),
+      otherCpuSeconds: pgCpu === undefined ? null : Number(Math.max(0, machineBusy - indexerCpu - pgCpu).toFixed(2)),
       loadAverage: loadAverage(),
       referenceInsert32kRowsMs: referenceMs,
     };
@@ -137,7 +146,7 @@ export async function measureBackfill(o: BackfillOptions, log: (line: string) =>
 export function describeBackfill(f: BackfillFigure): string {
   return (
     `${fmt(f.events)} events over ${f.blocks} blocks in ${f.batches} batches, ${f.seconds} s → ${fmt(f.eventsPerSecond)} events/s; ` +
-    `CPU indexer ${f.indexerCpuSeconds} s, PostgreSQL ${f.postgresCpuSeconds} s → ${fmt(f.cpuBoundEventsPerSecond ?? 0)} events/s CPU-bound; ` +
+    `CPU indexer ${f.indexerCpuSeconds} s, PostgreSQL ${f.postgresCpuSeconds} s → ${fmt(f.cpuBoundEventsPerSecond ?? 0)} events/s CPU-bound, the rest of the machine ${f.otherCpuSeconds} s; ` +
     `load ${f.loadAverage.join(" ")}; reference insert ${f.referenceInsert32kRowsMs} ms`
   );
 }
