@@ -66,7 +66,10 @@ export async function referenceInsertMs(databaseUrl: string): Promise<number> {
   }
 }
 
-/** Busy CPU seconds of the whole machine so far (every process and the kernel: /proc/stat, all but idle and iowait). */
+/**
+ * Busy CPU seconds of the whole machine so far: every process, the kernel, and time the hypervisor gave to others
+ * (steal). /proc/stat, all but idle and iowait.
+ */
 export function machineBusySeconds(): number {
   const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;

@@ -1,7 +1,8 @@
 -- Indexed columns holding hex (addresses, hashes) and ids made of them ("<txHash>-<logIndex>…") compare byte by
 -- byte: under the database's default collation (C.UTF-8 here, a libc locale to PostgreSQL) every comparison went
 -- through strcoll and index builds could not use abbreviated keys. Hex is ASCII, so the order is the same; the
--- primary key of 187k raw events builds in ~25% less time, and look-ups and sorts on these columns get cheaper.
+-- primary key of 187k raw events builds in about a fifth less time (median of 5: 718 → 572 ms), and look-ups and
+-- sorts on these columns get cheaper.
 -- Prisma's schema language has no column collation: schema.prisma notes it on the models.
 ALTER TABLE "balances" ALTER COLUMN "account" TYPE text COLLATE "C", ALTER COLUMN "token" TYPE text COLLATE "C";
 ALTER TABLE "bids" ALTER COLUMN "id" TYPE text COLLATE "C", ALTER COLUMN "provider" TYPE text COLLATE "C";
