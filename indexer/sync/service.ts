@@ -1,7 +1,7 @@
 // The ingestion process as a function: the sync loop and, with METRICS_PORT, its `/metrics` and `/health`. Run by
 // main.ts (`npm run indexer:sync`) and by runners that host the sync beside other things (`joule indexer`).
 import { metrics as sharedMetrics, serveMetrics, type IndexerMetrics, type MetricsServer } from "../metrics.ts";
-import { loadConfig, type SyncConfig } from "./config.ts";
+import type { SyncConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { consoleLogger, type Logger, SyncEngine } from "./engine.ts";
 

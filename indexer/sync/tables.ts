@@ -260,8 +260,7 @@ export const HISTORY_SPECS: TableSpec[] = Object.values(HISTORY_TABLES);
 /** A row's primary key as one string ("a|b" for composite keys). */
 export function keyOf(spec: TableSpec, row: Row): string {
   const pk = spec.pk;
-  // Most keys are one column: no array and join per call (keyOf runs several times per event in a backfill).
-  if (pk.length === 1) return String(row[pk[0]!]);
+  // No array and join per call: keyOf runs several times per event in a backfill.
   let key = String(row[pk[0]!]);
   for (let i = 1; i < pk.length; i++) key += `|${String(row[pk[i]!])}`;
   return key;
