@@ -12,6 +12,8 @@ type Reply = {
   hang?: boolean;
   /** Sent in 1,000-byte writes without a Content-Length. */
   chunked?: boolean;
+  /** Sent as it is, with `status` (200 by default). */
+  raw?: string;
 };
 
 /** A JSON-RPC server whose answers are scripted per call. */
@@ -27,6 +29,10 @@ async function scripted(
     calls.push(one.method);
     const r = replies(one.method, one.params);
     if (r.hang) return;
+    if (r.raw !== undefined) {
+      res.writeHead(r.status ?? 200, { "content-type": "application/json" }).end(r.raw);
+      return;
+    }
     if (r.status) {
       res.writeHead(r.status).end("nope");
       return;
@@ -181,6 +187,59 @@ describe("Rpc", () => {
       assert.deepEqual(got, logs);
       assert.equal(s.calls.length, 2, "a range error is not retried");
     }
+  });
+
+  it("reads eth_getLogs over its own HTTP path with the same policy: retries, timeout, fallback, error kinds", async () => {
+    const A = "0x00000000000000000000000000000000000000aa";
+    const log = {
+      address: A,
+      topics: ["0x01"],
+      data: "0x",
+      blockNumber: "0x2",
+      blockHash: "0x02",
+      transactionHash: "0x03",
+      transactionIndex: "0x0",
+      logIndex: "0x0",
+    };
+    const faults: Reply[] = [{ status: 502 }, { status: 429 }, { raw: "<html>bad gateway</html>" }];
+    let n = 0;
+    const s = await scripted(() => faults[n++] ?? { result: [log] });
+    servers.push(s.server);
+    assert.deepEqual(await new Rpc([s.url], fast).getLogs([A], ["0x01"], 1n, 5n), [log]);
+    assert.equal(s.calls.length, 4);
+    // No answer in time: a range error (LogFetcher asks for a smaller range), after the timeout.
+    const hanging = await scripted(() => ({ hang: true }));
+    servers.push(hanging.server);
+    const t0 = Date.now();
+    await assert.rejects(
+      new Rpc([hanging.url], fast).getLogs([A], ["0x01"], 1n, 5n),
+      (e) => e instanceof RpcError && e.kind === "range" && /took too long/.test(e.message),
+    );
+    assert.ok(Date.now() - t0 >= 250, "waited for the timeout");
+    // A refused connection moves on to the next URL.
+    assert.equal((await new Rpc(["http://127.0.0.1:9", s.url], fast).getLogs([A], ["0x01"], 1n, 5n)).length, 1);
+    // A JSON-RPC error in a non-2xx answer (as some providers send range refusals) is read as that error.
+    const refusing = await scripted(() => ({
+      status: 400,
+      raw: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        error: { code: -32602, message: "Log response size exceeded. Use up to a 2K block range" },
+      }),
+    }));
+    servers.push(refusing.server);
+    await assert.rejects(
+      new Rpc([refusing.url], fast).getLogs([A], ["0x01"], 1n, 5n),
+      (e) => e instanceof RpcError && e.kind === "range" && /Log response size exceeded/.test(e.message),
+    );
+    assert.equal(refusing.calls.length, 1, "a range error is not retried");
+    // Not found and unauthorised are fatal: retrying cannot help.
+    const gone = await scripted(() => ({ status: 401 }));
+    servers.push(gone.server);
+    await assert.rejects(
+      new Rpc([gone.url], fast).getLogs([A], ["0x01"], 1n, 5n),
+      (e) => e instanceof RpcError && e.kind === "fatal",
+    );
   });
 
   it("treats a missing block as retryable, not as the end of the chain", async () => {
