@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../db/testdb.ts";
-import { CopyBuffer, copyInto, copyText, createStages, emptyStages, stage } from "./copy.ts";
+import { BufferPool, CopyBuffer, copyInto, copyText, createStages, emptyStages, stage } from "./copy.ts";
 
 let db: TestDatabase;
 let client: pg.Client;
@@ -111,5 +111,32 @@ describe("CopyBuffer", () => {
     const bytes = b.bytes();
     assert.equal(b.length, Buffer.byteLength(lines.join("")));
     assert.equal(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"), lines.join(""));
+  });
+});
+
+describe("BufferPool", () => {
+  it("hands back the smallest free buffer that is big enough, else new memory; keeps at most its limit", () => {
+    const pool = new BufferPool(3_000);
+    const [a, b, c] = [new ArrayBuffer(1_000), new ArrayBuffer(2_000), new ArrayBuffer(500)];
+    pool.give([a, b, c]); // c does not fit under the limit
+    assert.equal(pool.take(900), a);
+    assert.equal(pool.take(900), b);
+    const fresh = pool.take(900);
+    assert.ok(fresh !== a && fresh !== b && fresh !== c && fresh.byteLength >= 900);
+    pool.give([new ArrayBuffer(0)]); // a detached buffer (sent away) is not kept
+    assert.equal(pool.take(1).byteLength >= 1, true);
+  });
+
+  it("lets a CopyBuffer write into memory given back, with none of the old bytes showing", () => {
+    const pool = new BufferPool(1 << 20);
+    const first = new CopyBuffer(64, pool);
+    first.push("x".repeat(5_000));
+    const used = first.bytes();
+    pool.give([used.buffer as ArrayBuffer]);
+    const second = new CopyBuffer(10_000, pool); // the 64 bytes it outgrew are free too, but too small
+    second.push("abc\n");
+    const bytes = second.bytes();
+    assert.equal(bytes.buffer, used.buffer, "the same memory again");
+    assert.equal(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(), "abc\n");
   });
 });

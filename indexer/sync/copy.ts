@@ -50,6 +50,47 @@ export function copyValue(v: unknown): string {
 }
 
 /**
+ * Memory for COPY texts, used again once the writer thread hands it back after its COPY (writer.ts). A backfill
+ * writes ~2.5 MB of COPY text a batch; in fresh ArrayBuffers (doubled as each text grew) that was ~6 MB of memory
+ * outside V8's heap per batch, and V8 answers that much of it by marking the whole heap (every ~5 batches, the
+ * entity cache included: ~3 s of its helper threads' CPU per 187k-event backfill, on the cores PostgreSQL uses).
+ */
+export class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+  private held = 0;
+  private readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  /** A buffer of at least `bytes`: the smallest free one that is big enough, else a new one. */
+  take(bytes: number): ArrayBuffer {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const n = this.free[i]!.byteLength;
+      if (n >= bytes && (best < 0 || n < this.free[best]!.byteLength)) best = i;
+    }
+    if (best < 0) return Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer; // not from the shared pool: transferable
+    const [buffer] = this.free.splice(best, 1);
+    this.held -= buffer!.byteLength;
+    return buffer!;
+  }
+
+  /** Buffers no longer in use (detached ones, of size 0, are ignored); kept up to `maxBytes` in all. */
+  give(buffers: ArrayBuffer[]): void {
+    for (const b of buffers) {
+      if (b.byteLength === 0 || this.held + b.byteLength > this.maxBytes) continue;
+      this.free.push(b);
+      this.held += b.byteLength;
+    }
+  }
+}
+
+/** The main thread's COPY memory (two batches' worth: the one being written and the one being prepared). */
+export const copyBuffers = new BufferPool(32 * 1024 * 1024);
+
+/**
  * COPY text written as UTF-8 bytes, into memory that can be handed to the writer thread as it is. Lines are
  * gathered into pieces of ~16k characters before being encoded (one write per line was ~250 ms of a 187k-event
  * backfill in the encoder's per-call work). Concatenating a whole batch's lines into one string instead kept
@@ -60,9 +101,11 @@ export class CopyBuffer {
   private buf: Buffer;
   private used = 0;
   private pending = "";
+  private readonly pool: BufferPool;
 
-  constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafeSlow(initialBytes); // not from the shared pool: its memory can be transferred
+  constructor(initialBytes = 64 * 1024, pool = copyBuffers) {
+    this.pool = pool;
+    this.buf = Buffer.from(pool.take(initialBytes));
   }
 
   /** Appends COPY text (already escaped). */
@@ -76,8 +119,9 @@ export class CopyBuffer {
     this.pending = "";
     const most = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
     if (this.used + most > this.buf.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.used + most));
+      const bigger = Buffer.from(this.pool.take(Math.max(this.buf.length * 2, this.used + most)));
       this.buf.copy(bigger, 0, 0, this.used);
+      this.pool.give([this.buf.buffer as ArrayBuffer]);
       this.buf = bigger;
     }
     this.used += this.buf.write(text, this.used);
@@ -89,10 +133,10 @@ export class CopyBuffer {
     return this.used;
   }
 
-  /** The bytes written so far (a view of this buffer's memory). */
+  /** The bytes written so far (a view of this buffer's memory, to give back to the pool once used). */
   bytes(): Uint8Array {
     if (this.pending.length > 0) this.encode();
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.used);
+    return new Uint8Array(this.buf.buffer, 0, this.used);
   }
 }
 

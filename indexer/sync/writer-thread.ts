@@ -75,7 +75,10 @@ parentPort!.on("message", (m: { id: number; tx: Transaction } | { close: true })
 async function handle({ id, tx }: { id: number; tx: Transaction }): Promise<void> {
   try {
     await transact(tx);
-    parentPort!.postMessage({ id });
+    // Every COPY of the transaction is done with its memory. (After a failure it is not handed back: a write to
+    // the abandoned connection may still hold it.)
+    const buffers = [...new Set(tx.steps.flatMap((s) => ("sql" in s ? [] : [s.text.buffer as ArrayBuffer])))];
+    parentPort!.postMessage({ id, buffers }, buffers);
   } catch (error) {
     const e = error as { name?: string; message?: string; code?: string };
     if (client && !(error instanceof StateError)) {

@@ -3,6 +3,7 @@
 // while the worker drives PostgreSQL through the previous batch's statements. On one thread, each statement waited
 // for a gap in that CPU work to be sent, and PostgreSQL sat idle in between.
 import { Worker } from "node:worker_threads";
+import { copyBuffers } from "./copy.ts";
 import { StateError } from "./errors.ts";
 
 /** One statement of a batch's transaction, as data (a worker cannot be handed closures). */
@@ -20,7 +21,12 @@ export type Transaction = {
   steps: Step[];
 };
 
-type Reply = { id: number; error?: { name: string; message: string; code?: string } };
+type Reply = {
+  id: number;
+  error?: { name: string; message: string; code?: string };
+  /** The memory of the transaction's COPY texts, handed back after a commit to be written into again (copy.ts). */
+  buffers?: ArrayBuffer[];
+};
 
 /** Rebuilds an error from the worker, keeping what the sync's error handling looks at (name, message, code). */
 function revive(e: NonNullable<Reply["error"]>): Error {
@@ -41,6 +47,7 @@ export class BatchWriter {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
+      if (reply.buffers) copyBuffers.give(reply.buffers);
       if (reply.error) p.reject(revive(reply.error));
       else p.resolve();
     });
