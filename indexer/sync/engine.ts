@@ -201,6 +201,9 @@ export class SyncEngine {
     }
 
     if (cp.number < this.config.startBlock && store.deferredIndexes === 0) {
+      // The first range is fetched and decoded while the indexes are dropped.
+      const { safe } = await this.chainTip(cp);
+      if (cp.number < safe) this.prefetch(cp.number + 1n, safe);
       const n = await store.deferIndexes();
       this.log("info", `first backfill: ${n} indexes and keys dropped, to be built once at its end`);
     }
@@ -366,6 +369,13 @@ export class SyncEngine {
     return { from, to, toHeader, events, timestamps };
   }
 
+  /** Starts fetching the range from `from`, for the backfill step that continues there. */
+  private prefetch(from: bigint, safe: bigint): void {
+    const promise = this.fetchRange(from, safe);
+    promise.catch(() => {}); // surfaced when awaited by the next step
+    this.prefetched = { from, safe, promise };
+  }
+
   private async backfillStep(safe: bigint, head: bigint): Promise<void> {
     const cp = this.cp!;
     const from = cp.number + 1n;
@@ -377,11 +387,7 @@ export class SyncEngine {
     this.prefetched = undefined;
     const r = await pending;
     const discovered = await this.discover(r.events, r.to, r.timestamps);
-    if (r.to < safe && discovered.length === 0 && !this.stopping) {
-      const promise = this.fetchRange(r.to + 1n, safe);
-      promise.catch(() => {}); // surfaced when awaited by the next step
-      this.prefetched = { from: r.to + 1n, safe, promise };
-    }
+    if (r.to < safe && discovered.length === 0 && !this.stopping) this.prefetch(r.to + 1n, safe);
     // Queued behind the batch in flight: the next range is prepared while this one is written.
     const batch = { ...r, headers: [r.toHeader], discovered, journal: false, safe, head };
     const { committed } = await this.store!.submitBatch(cp, batch);

@@ -59,7 +59,17 @@ async function transact(tx: Transaction): Promise<void> {
 
 // One transaction at a time, in the order sent (the main thread sends the next after the previous committed).
 let queue = Promise.resolve();
-parentPort!.on("message", (m: { id: number; tx: Transaction } | { close: true }) => {
+parentPort!.on("message", (m: { id: number; tx: Transaction } | { close: true } | { connect: true }) => {
+  if ("connect" in m) {
+    // Ahead of the first transaction; a failure here is met again (and reported) by that transaction.
+    queue = queue.then(() =>
+      connection().then(
+        () => {},
+        () => {},
+      ),
+    );
+    return;
+  }
   if ("close" in m) {
     // After the transactions sent before: end the connection, then let the thread finish.
     queue = queue.then(async () => {
