@@ -108,12 +108,13 @@ export async function rebuildIndexes(
   };
   let failure: { error: unknown } | undefined;
   let built = 0;
+  let alone = true;
   const builder = async (c: pg.Client) => {
     while (queue.length > 0 && !failure) {
       const [b] = queue.splice(pick(), 1);
       running.add(b!);
       try {
-        await buildOne(c, b!);
+        await buildOne(c, b!, alone);
         built++;
       } catch (error) {
         failure ??= { error };
@@ -126,6 +127,7 @@ export async function rebuildIndexes(
   try {
     const wanted = Math.min(options.builders ?? availableParallelism(), rows.length);
     if (options.connect) for (let i = 1; i < wanted; i++) extra.push(await options.connect());
+    alone = extra.length === 0;
     await Promise.all([db, ...extra].map(builder));
   } finally {
     await Promise.all(extra.map((c) => c.end().catch(() => {})));
@@ -134,11 +136,17 @@ export async function rebuildIndexes(
   return built;
 }
 
-async function buildOne(db: pg.Client, b: Build): Promise<void> {
+/**
+ * `alone`: no other builder runs. Otherwise a build gets no parallel workers of its own: the builders already keep
+ * the cores busy, and the workers only competed with them (the 47 of a 187k-event backfill with two builders on
+ * this two-core machine: 1.12–1.52 s with PostgreSQL's default of 2 per build, 0.97–1.13 s with none).
+ */
+async function buildOne(db: pg.Client, b: Build, alone: boolean): Promise<void> {
   await db.query("BEGIN");
   try {
     // A commit lost in a crash loses the index with its record's removal: it is built again at the next start.
     await db.query("SET LOCAL synchronous_commit TO off");
+    if (!alone) await db.query("SET LOCAL max_parallel_maintenance_workers TO 0");
     await db.query(b.definition);
     await db.query(`DELETE FROM deferred_indexes WHERE name = $1`, [b.name]);
     await db.query("COMMIT");
