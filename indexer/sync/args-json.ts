@@ -4,7 +4,7 @@
 export type Args = Record<string, unknown>;
 
 /** JSON of one decoded value: bigints as decimal strings, NUL (which PostgreSQL text cannot hold) as U+FFFD. */
-function valueJson(v: unknown): string {
+export function valueJson(v: unknown): string {
   switch (typeof v) {
     case "bigint":
       return `"${v}"`;
@@ -62,4 +62,55 @@ export function argsCopyJson(args: Args): string {
   escaped = false;
   const json = argsJson(args);
   return escaped ? json.replaceAll("\\", "\\\\") : json;
+}
+
+/**
+ * How one argument of an event is written, from its ABI type: hex text the decoder made (address, bytesN: nothing
+ * to escape), a bool, an unsigned integer (a number or a bigint), a struct of such, or anything else (valueJson).
+ */
+export type ArgShape =
+  { name: string; kind: "hex" | "bool" | "uint" | "any" } | { name: string; kind: "tuple"; fields: ArgShape[] };
+
+const HEX = (v: unknown) => (typeof v === "string" ? `"${v}"` : valueJson(v));
+const BOOL = (v: unknown) => (v === true ? "true" : v === false ? "false" : valueJson(v));
+const UINT = (v: unknown) => (typeof v === "bigint" ? `"${v}"` : typeof v === "number" ? String(v) : valueJson(v));
+const WRITERS = { hex: HEX, bool: BOOL, uint: UINT, any: valueJson };
+
+/**
+ * argsCopyJson for one event's arguments, compiled once from their shapes: one expression that reads each
+ * argument by its literal name and writes it by its type, where argsJson walks the keys and looks at each value's
+ * type (1.9 µs an event in a 187k-event backfill, most of it JobCreated's 20 values). The same text as
+ * argsCopyJson; args missing an argument (or a struct), and names that need escaping, take argsCopyJson itself.
+ */
+export function compileArgsCopyJson(shapes: ArgShape[]): (args: Args) => string {
+  const plain = (list: ArgShape[]): boolean =>
+    list.every((s) => JSON.stringify(s.name).length === s.name.length + 2 && (s.kind !== "tuple" || plain(s.fields)));
+  if (!plain(shapes)) return argsCopyJson;
+  const expression = (list: ArgShape[], of: string): string =>
+    `"{" + ${
+      list
+        .map((s, i) => {
+          const key = JSON.stringify(`${i > 0 ? "," : ""}${JSON.stringify(s.name)}:`);
+          const value = `${of}[${JSON.stringify(s.name)}]`;
+          return `${key} + ${s.kind === "tuple" ? expression(s.fields, value) : `W.${s.kind}(${value})`}`;
+        })
+        .join(" + ") || '""'
+    } + "}"`;
+  const present = (list: ArgShape[], of: string): string =>
+    list
+      .map((s) => {
+        const value = `${of}[${JSON.stringify(s.name)}]`;
+        return s.kind === "tuple"
+          ? `typeof ${value} === "object" && ${value} !== null && ${present(s.fields, value)}`
+          : `${value} !== undefined`;
+      })
+      .join(" && ") || "true";
+  const write = new Function("W", `return (a) => ${expression(shapes, "a")};`)(WRITERS) as (args: Args) => string;
+  const complete = new Function(`return (a) => ${present(shapes, "a")};`)() as (args: Args) => boolean;
+  return (args) => {
+    if (!complete(args)) return argsCopyJson(args);
+    escaped = false;
+    const json = write(args);
+    return escaped ? json.replaceAll("\\", "\\\\") : json;
+  };
 }

@@ -15,7 +15,8 @@ import {
   quorumVerifierAbi,
   rewardEmitterAbi,
 } from "../../sdk/src/abi/index.ts";
-import { argsJson, decodeLog, TOPIC0S } from "./decode.ts";
+import { argsCopyJson } from "./args-json.ts";
+import { argsJson, decodeLog, eventArgsCopyJson, TOPIC0S } from "./decode.ts";
 import type { RawLog } from "./rpc.ts";
 
 const EVENTS = [jobMarketAbi, providerRegistryAbi, rewardEmitterAbi, quorumVerifierAbi, jouleTokenAbi].flatMap((abi) =>
@@ -121,7 +122,7 @@ describe("decodeLog", () => {
     }
   });
 
-  it("reads every uint exactly at the fast path's limits (numbers without a BigInt below 2^52)", () => {
+  it("reads every uint exactly at the fast path's limits (from the low 6 bytes, without a BigInt, below 2^48)", () => {
     const r = prng(7);
     const edges = [1n, 2n ** 48n - 1n, 2n ** 48n, 2n ** 52n - 1n, 2n ** 52n, 2n ** 53n + 1n, 2n ** 64n - 1n];
     let checked = 0;
@@ -184,6 +185,41 @@ describe("decodeLog", () => {
       metadataURI: "x",
     });
     assert.throws(() => decodeLog({ ...p, data: p.data.slice(0, 100) }), /cannot decode/);
+  });
+
+  it("writes each event's raw_events.args with its compiled writer exactly as argsCopyJson does", () => {
+    const r = prng(99);
+    let compared = 0;
+    for (const event of EVENTS.filter((e) => e.name !== "Transfer" && e.name !== "Approval")) {
+      for (let i = 0; i < 30; i++) {
+        const args = Object.fromEntries(event.inputs.map((p) => [p.name!, valueFor(p, r)]));
+        const decoded = decodeLog(rawLog(event, args))!;
+        assert.equal(eventArgsCopyJson(decoded), argsCopyJson(decoded.args), `${event.name} #${i}`);
+        compared++;
+      }
+    }
+    assert.ok(compared > 500);
+    // Text that needs escaping (doubled backslashes for COPY), an argument missing, a struct that is not one.
+    const registered = EVENTS.find((e) => e.name === "ProviderRegistered")!;
+    const d = decodeLog(
+      rawLog(registered, {
+        provider: `0x${"01".repeat(20)}`,
+        gpuClass: 1,
+        gpuCount: 2,
+        vramGb: 3,
+        carbonIntensity: 4,
+        region: `0x${"0".repeat(64)}`,
+        metadataURI: 'ipfs://a"b\\c\u0000',
+      }),
+    )!;
+    assert.equal(eventArgsCopyJson(d), argsCopyJson(d.args));
+    assert.ok(eventArgsCopyJson(d).includes('a\\\\"b\\\\\\\\c'), eventArgsCopyJson(d));
+    const { vramGb: _dropped, ...partial } = d.args;
+    assert.equal(eventArgsCopyJson({ ...d, args: partial }), argsCopyJson(partial));
+    const created = EVENTS.find((e) => e.name === "JobCreated")!;
+    const job = decodeLog(rawLog(created, Object.fromEntries(created.inputs.map((p) => [p.name!, valueFor(p, r)]))))!;
+    const odd = { ...job.args, params: null };
+    assert.equal(eventArgsCopyJson({ ...job, args: odd }), argsCopyJson(odd));
   });
 
   it("serialises args as JSON PostgreSQL accepts: bigints as strings, NUL replaced", () => {

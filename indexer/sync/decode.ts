@@ -10,7 +10,7 @@ import {
 } from "../../sdk/src/abi/index.ts";
 import type { RawLog } from "./rpc.ts";
 
-import type { Args } from "./args-json.ts";
+import { argsCopyJson, compileArgsCopyJson, type ArgShape, type Args } from "./args-json.ts";
 
 export { argsJson, type Args } from "./args-json.ts";
 
@@ -136,6 +136,36 @@ function buildDecoders(): Map<string, Decoder> {
 }
 
 const DECODERS = buildDecoders();
+
+/** An argument's shape for compileArgsCopyJson; indexed dynamic values are their hash (hex text too). */
+function argShape(p: AbiParameter, indexed: boolean): ArgShape {
+  const name = p.name!;
+  if (p.type === "tuple" && "components" in p && !indexed)
+    return { name, kind: "tuple", fields: p.components.map((c) => argShape(c, false)) };
+  if (p.type === "address" || /^bytes([1-9]|[12]\d|3[012])$/.test(p.type)) return { name, kind: "hex" };
+  if (p.type === "bool") return { name, kind: "bool" };
+  if (/^uint\d+$/.test(p.type)) return { name, kind: "uint" };
+  return { name, kind: "any" };
+}
+
+/** raw_events.args writers by event name (names two events share with other arguments keep argsCopyJson). */
+const ARGS_COPY_JSON = (() => {
+  const byName = new Map<string, { signature: string; write: (args: Args) => string }>();
+  const ambiguous = new Set<string>();
+  for (const d of DECODERS.values()) {
+    const shapes = [...d.indexed.map((p) => argShape(p, true)), ...d.data.map((p) => argShape(p, false))];
+    const signature = JSON.stringify(shapes);
+    const seen = byName.get(d.event.name);
+    if (seen && seen.signature !== signature) ambiguous.add(d.event.name);
+    else if (!seen) byName.set(d.event.name, { signature, write: compileArgsCopyJson(shapes) });
+  }
+  return new Map([...byName].filter(([name]) => !ambiguous.has(name)).map(([name, { write }]) => [name, write]));
+})();
+
+/** raw_events.args of a decoded event as COPY text: argsCopyJson's text, written by the event's own writer. */
+export function eventArgsCopyJson(e: DecodedLog): string {
+  return (ARGS_COPY_JSON.get(e.name) ?? argsCopyJson)(e.args);
+}
 
 /**
  * The data of the log being decoded, as bytes: Buffer's native hex decoding checks it is hex (it stops at the

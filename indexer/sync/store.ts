@@ -9,8 +9,7 @@
 import pg from "pg";
 import { DEFAULT_CACHE_ROWS, RowCache } from "./cache.ts";
 import { CopyBuffer, copyText, copyValue, stageOf } from "./copy.ts";
-import { argsCopyJson } from "./args-json.ts";
-import type { DecodedLog } from "./decode.ts";
+import { eventArgsCopyJson, type DecodedLog } from "./decode.ts";
 import { IndexerError, StateError } from "./errors.ts";
 import { applyEvents, firstKeys, secondKeys, type HandlerContext } from "./handlers.ts";
 import { deferIndexes, deferredIndexes, rebuildIndexes, type DeferredIndex } from "./indexes.ts";
@@ -557,7 +556,7 @@ export class Store {
         lastTs = ts;
       }
       text.push(
-        `${this.chainId}\t${copyValue(e.txHash)}\t${e.logIndex}\t${e.blockNumber}\t${copyValue(e.blockHash)}\t${e.txIndex ?? "\\N"}\t${copyValue(e.address)}\t${e.name}\t${argsCopyJson(e.args)}\t${iso}\n`,
+        `${this.chainId}\t${copyValue(e.txHash)}\t${e.logIndex}\t${e.blockNumber}\t${copyValue(e.blockHash)}\t${e.txIndex ?? "\\N"}\t${copyValue(e.address)}\t${e.name}\t${eventArgsCopyJson(e)}\t${iso}\n`,
       );
     }
     // Duplicates and stored keys were filtered out (this is the only writer): a plain COPY suffices.
