@@ -216,6 +216,23 @@ describe("Rpc", () => {
       (e) => e instanceof RpcError && e.kind === "range" && /took too long/.test(e.message),
     );
     assert.ok(Date.now() - t0 >= 250, "waited for the timeout");
+    // An answer cut off half-way (the connection closes before its end) is retried, never taken as it is.
+    let cut = 0;
+    const cutting = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        if (cut++ === 0) {
+          res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+          res.write('{"jsonrpc":"2.0","id":1,"result":[');
+          setTimeout(() => res.destroy(), 20);
+        } else res.end(JSON.stringify({ jsonrpc: "2.0", id: 1, result: [log] }));
+      });
+    });
+    await new Promise<void>((r) => cutting.listen(0, "127.0.0.1", r));
+    servers.push(cutting);
+    const cutUrl = `http://127.0.0.1:${(cutting.address() as AddressInfo).port}`;
+    assert.deepEqual(await new Rpc([cutUrl], fast).getLogs([A], ["0x01"], 1n, 5n), [log]);
+    assert.equal(cut, 2);
     // A refused connection moves on to the next URL.
     assert.equal((await new Rpc(["http://127.0.0.1:9", s.url], fast).getLogs([A], ["0x01"], 1n, 5n)).length, 1);
     // A JSON-RPC error in a non-2xx answer (as some providers send range refusals) is read as that error.

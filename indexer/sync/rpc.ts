@@ -97,6 +97,7 @@ export class JsonRpcPost {
           let refused = false;
           const tooLarge = (size: number) => {
             refused = true;
+            clearTimeout(timer);
             req.destroy();
             reject(new ResponseBodyTooLargeError({ maxSize: this.maxBytes, size }));
           };
@@ -143,6 +144,13 @@ export class JsonRpcPost {
             resolve(data.result);
           });
           res.on("error", (cause) => reject(new HttpRequestError({ body, cause, url })));
+          // However the answer ended: no timer left behind, and one cut off (a node restarting, a proxy giving up)
+          // is a retryable failure even where no 'error' came first.
+          res.on("close", () => {
+            clearTimeout(timer);
+            if (!res.complete && !refused)
+              reject(new HttpRequestError({ body, details: "the connection closed before the answer ended", url }));
+          });
         },
       );
       // Covers the whole call, answer included: an answer that stalls half-way cannot hang the sync.
