@@ -137,12 +137,16 @@ function buildDecoders(): Map<string, Decoder> {
 
 const DECODERS = buildDecoders();
 
-/** An argument's shape for compileArgsCopyJson; indexed dynamic values are their hash (hex text too). */
+/**
+ * An argument's shape for compileArgsCopyJson. Hex text only from the data, which was checked to be hex (the fast
+ * path writes it itself; viem's decoder checks it): topics are the node's text as it sent it, and go through
+ * valueJson, which escapes whatever they hold.
+ */
 function argShape(p: AbiParameter, indexed: boolean): ArgShape {
   const name = p.name!;
   if (p.type === "tuple" && "components" in p && !indexed)
     return { name, kind: "tuple", fields: p.components.map((c) => argShape(c, false)) };
-  if (p.type === "address" || /^bytes([1-9]|[12]\d|3[012])$/.test(p.type)) return { name, kind: "hex" };
+  if (!indexed && (p.type === "address" || /^bytes([1-9]|[12]\d|3[012])$/.test(p.type))) return { name, kind: "hex" };
   if (p.type === "bool") return { name, kind: "bool" };
   if (/^uint\d+$/.test(p.type)) return { name, kind: "uint" };
   return { name, kind: "any" };
