@@ -17,9 +17,14 @@ async function connection(): Promise<pg.Client> {
   c.on("error", () => {
     if (client === c) client = undefined;
   });
-  await c.connect();
-  await c.query("SET TIME ZONE 'UTC'");
-  await createStages(c, stages);
+  try {
+    await c.connect();
+    await c.query("SET TIME ZONE 'UTC'");
+    await createStages(c, stages);
+  } catch (error) {
+    await c.end().catch(() => {}); // not left open behind a failed start
+    throw error;
+  }
   client = c;
   return c;
 }
