@@ -55,7 +55,7 @@ export function copyValue(v: unknown): string {
  * outside V8's heap per batch, and V8 answers that much of it by marking the whole heap, the entity cache included.
  * In a 187k-event backfill 9 of the two threads' 18–20 full marks were started so (5 on the main thread, 4 on the
  * writer's), and marking took V8's helper threads 2.7–3.1 s of CPU, on the cores PostgreSQL uses; with the memory
- * kept, 4 of 13 (the main thread's, for its sockets' reads) and 1.8–2.6 s.
+ * kept, 4 of 13–14 (the main thread's, for its sockets' reads) and 1.8–3.0 s.
  */
 export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
