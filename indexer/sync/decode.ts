@@ -46,6 +46,9 @@ type Decoder = {
 
 const ZERO_CHAR = 48;
 
+/** bytes1 … bytes32 (the size in group 1). */
+const BYTES_N = /^bytes([1-9]|[12]\d|3[012])$/;
+
 /** Whether hex[from..to) is all "0": a character loop, several times cheaper here than startsWith or a slice. */
 function zeros(hex: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (hex.charCodeAt(i) !== ZERO_CHAR) return false;
@@ -88,7 +91,7 @@ function staticReader(p: AbiParameter): StaticReader | undefined {
   if (p.type === "address") return { words: 1, read: (data, at) => `0x${data.toString("hex", at + 12, at + 32)}` };
   // Any non-zero word is true, as viem reads it.
   if (p.type === "bool") return { words: 1, read: (data, at) => !zeroBytes(data, at, at + 32) };
-  const bytes = /^bytes([1-9]|[12]\d|3[012])$/.exec(p.type);
+  const bytes = BYTES_N.exec(p.type);
   if (bytes) {
     const n = Number(bytes[1]);
     return { words: 1, read: (data, at) => `0x${data.toString("hex", at, at + n)}` };
@@ -146,7 +149,7 @@ function argShape(p: AbiParameter, indexed: boolean): ArgShape {
   const name = p.name!;
   if (p.type === "tuple" && "components" in p && !indexed)
     return { name, kind: "tuple", fields: p.components.map((c) => argShape(c, false)) };
-  if (!indexed && (p.type === "address" || /^bytes([1-9]|[12]\d|3[012])$/.test(p.type))) return { name, kind: "hex" };
+  if (!indexed && (p.type === "address" || BYTES_N.test(p.type))) return { name, kind: "hex" };
   if (p.type === "bool") return { name, kind: "bool" };
   if (/^uint\d+$/.test(p.type)) return { name, kind: "uint" };
   return { name, kind: "any" };

@@ -87,6 +87,18 @@ describe("backoffDelay", () => {
 });
 
 describe("Rpc", () => {
+  const A = "0x00000000000000000000000000000000000000aa";
+  /** A log of contract A, without its block number (each test puts it in or out of the range asked). */
+  const LOG = {
+    address: A,
+    topics: ["0x01"],
+    data: "0x",
+    blockHash: "0x02",
+    transactionHash: "0x03",
+    transactionIndex: "0x0",
+    logIndex: "0x0",
+  };
+
   it("retries HTTP 502 and 429, then returns the answer", async () => {
     let n = 0;
     const s = await scripted(() => (++n === 1 ? { status: 502 } : n === 2 ? { status: 429 } : { result: "0x2a" }));
@@ -134,16 +146,7 @@ describe("Rpc", () => {
   });
 
   it("never takes a broken eth_getLogs answer for 'no logs'", async () => {
-    const A = "0x00000000000000000000000000000000000000aa";
-    const log = {
-      address: A,
-      topics: ["0x01"],
-      data: "0x",
-      blockHash: "0x02",
-      transactionHash: "0x03",
-      transactionIndex: "0x0",
-      logIndex: "0x0",
-    };
+    const log = LOG;
     let n = 0;
     const s = await scripted(() => {
       n++;
@@ -160,7 +163,6 @@ describe("Rpc", () => {
   });
 
   it("refuses an answer over maxResponseBytes as a range error, with or without Content-Length", async () => {
-    const A = "0x00000000000000000000000000000000000000aa";
     // Multi-byte UTF-8 split across writes must come back whole.
     const logs = Array.from({ length: 40 }, (_, i) => ({
       address: A,
@@ -190,17 +192,7 @@ describe("Rpc", () => {
   });
 
   it("reads eth_getLogs over its own HTTP path with the same policy: retries, timeout, fallback, error kinds", async () => {
-    const A = "0x00000000000000000000000000000000000000aa";
-    const log = {
-      address: A,
-      topics: ["0x01"],
-      data: "0x",
-      blockNumber: "0x2",
-      blockHash: "0x02",
-      transactionHash: "0x03",
-      transactionIndex: "0x0",
-      logIndex: "0x0",
-    };
+    const log = { ...LOG, blockNumber: "0x2" };
     const faults: Reply[] = [{ status: 502 }, { status: 429 }, { raw: "<html>bad gateway</html>" }];
     let n = 0;
     const s = await scripted(() => faults[n++] ?? { result: [log] });
